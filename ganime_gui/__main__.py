@@ -1,0 +1,6 @@
+import sys
+
+from ganime_gui.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
