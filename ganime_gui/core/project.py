@@ -1,0 +1,121 @@
+"""A project folder's layout. Every path in the app goes through here.
+
+    <project>/
+      ganime.sqlite        the catalog
+      images/              downloaded or imported images, <md5>.<ext>
+      cache/thumbs/        thumbnail cache (safe to delete)
+      cache/features/      frozen-feature cache of the classifiers (safe to delete)
+      cache/gan/           prepared GAN datasets (safe to delete)
+      models/              trained classifiers (.keras + .json)
+      runs/                GAN runs (checkpoints, fakes*.png, metrics)
+      exports/             folder exports (label folders, prepared sets)
+      logs/ganime.log      what went wrong, with tracebacks
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ganime_gui.core.catalog import Catalog
+from ganime_gui.core.jobs import UserError
+
+CATALOG_NAME = "ganime.sqlite"
+_SUBDIRS = ("images", "cache/thumbs", "cache/features", "cache/gan", "models", "runs", "exports",
+            "logs")
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    # -- layout ----------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / CATALOG_NAME
+
+    @property
+    def images_dir(self) -> Path:
+        return self.root / "images"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / "cache"
+
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.root / "cache" / "thumbs"
+
+    @property
+    def features_dir(self) -> Path:
+        return self.root / "cache" / "features"
+
+    @property
+    def gan_cache_dir(self) -> Path:
+        return self.root / "cache" / "gan"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "logs" / "ganime.log"
+
+    def abspath(self, relative: str) -> Path:
+        """The absolute path of a catalog path (stored relative, '/' separated)."""
+        return self.root.joinpath(*relative.split("/"))
+
+    def relpath(self, path: str | Path) -> str:
+        """The catalog form of a path inside the project."""
+        return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+
+    # -- create / open ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, root: str | Path) -> "Project":
+        root = Path(root).expanduser().resolve()
+        if root.exists() and (root / CATALOG_NAME).exists():
+            raise UserError(f"{root} is already a GANime project: use Open project instead.")
+        if root.exists() and not root.is_dir():
+            raise UserError(f"{root} is a file, not a folder.")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            project = cls(root)
+            project._ensure_layout()
+            with Catalog(project.catalog_path) as catalog:
+                catalog.ensure_default_label_sets()
+        except PermissionError as exc:
+            raise UserError(f"Cannot create a project in {root}: permission denied.") from exc
+        return project
+
+    @classmethod
+    def open(cls, root: str | Path) -> "Project":
+        root = Path(root).expanduser().resolve()
+        if not (root / CATALOG_NAME).is_file():
+            raise UserError(f"{root} is not a GANime project (it has no {CATALOG_NAME}). "
+                            f"Use New project to make one there.")
+        project = cls(root)
+        project._ensure_layout()
+        return project
+
+    @staticmethod
+    def is_project(root: str | Path) -> bool:
+        return (Path(root) / CATALOG_NAME).is_file()
+
+    def open_catalog(self) -> Catalog:
+        return Catalog(self.catalog_path)
+
+    def _ensure_layout(self) -> None:
+        for sub in _SUBDIRS:
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
