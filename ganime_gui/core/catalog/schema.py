@@ -134,4 +134,10 @@ MIGRATIONS: list[str] = [
         updated_at REAL NOT NULL
     );
     """,
+    # v3 (crawler): each post's full parsed record (every size variant, fallback URLs) so a resumed
+    # crawl downloads it without listing its page again; pending posts looked up per crawl.
+    """
+    ALTER TABLE posts ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX posts_job_state ON posts(job_id, state);
+    """,
 ]
