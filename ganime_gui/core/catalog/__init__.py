@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .crawls import CrawlRecord, CrawlsMixin
 from .db import Database, schema_version
 from .files import FileRecord, FilesMixin
+from .posts import PostsMixin
 from .labels import DEFAULT_LABEL_SETS, LabelSet, LabelsMixin
 from .runs import RunRecord, RunsMixin
 from .schema import MIGRATIONS
@@ -16,7 +18,7 @@ from .schema import MIGRATIONS
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class Catalog(FilesMixin, LabelsMixin, RunsMixin):
+class Catalog(FilesMixin, LabelsMixin, RunsMixin, PostsMixin, CrawlsMixin):
     def __init__(self, path: str | Path):
         self.db = Database(path)
         self.path = self.db.path
@@ -35,5 +37,5 @@ class Catalog(FilesMixin, LabelsMixin, RunsMixin):
         self.close()
 
 
-__all__ = ["Catalog", "Database", "FileRecord", "LabelSet", "RunRecord", "DEFAULT_LABEL_SETS",
+__all__ = ["Catalog", "CrawlRecord", "Database", "FileRecord", "LabelSet", "RunRecord", "DEFAULT_LABEL_SETS",
            "SCHEMA_VERSION"]
