@@ -1,0 +1,118 @@
+"""What a GAN run is made of: the architecture presets and the run's settings (no TensorFlow here).
+
+Three architectures:
+
+* ``dcgan``: Radford et al. 2016 as the seed tried it: transposed-conv generator with batch norm,
+  a batch-normalised conv discriminator, the non-saturating loss, Adam(2e-4, beta1 0.5). The seed
+  saw mode collapse with it; it is here to compare against.
+* ``wgan-gp``: Gulrajani et al. 2017 as the seed's 128×128 notebook: same generator, a critic with
+  layer norm (batch norm breaks the per-sample gradient penalty), Wasserstein loss with gradient
+  penalty 10, five critic steps per generator step, Adam(1e-4, betas 0, 0.9).
+* ``diffaug`` (the default, for 2k-10k images at 64×64): the same DCGAN generator, a discriminator
+  with spectral normalisation on every layer (Miyato et al. 2018) and the hinge loss (Lim & Ye
+  2017; SNGAN/BigGAN), trained 1:1 with Adam(2e-4, betas 0.5, 0.999) - SNGAN's setting for one
+  D step per G step. DiffAugment colour + translation + cutout on every D input (Zhao et al. 2020)
+  is what makes a few thousand images enough: without it the discriminator memorises the set and
+  FID climbs after a few hundred kimg (Karras et al. 2020 show the same at 2k-10k images). It is
+  applied at full strength p = 1 as in the DiffAugment paper; set ``augment_target`` (e.g. 0.6)
+  to let ADA's overfitting heuristic adapt p instead. Samples come from an exponential moving
+  average of the generator's weights (Yazici et al. 2019), half-life 10 kimg as StyleGAN2-ADA.
+
+All three keep an EMA generator (the checkpoints and previews use it) and count progress in
+thousands of real images shown to the discriminator (kimg), as the StyleGAN codebases do.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ganime_gui.core.jobs import UserError
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    title: str
+    loss: str            # "nonsaturating", "hinge" or "wgan-gp"
+    d_norm: str          # "batch", "layer" or "spectral"
+    g_lr: float
+    d_lr: float
+    betas: tuple[float, float]
+    n_critic: int = 1
+    gp_weight: float = 0.0
+    augment: bool = False
+
+
+ARCHITECTURES: dict[str, ArchSpec] = {
+    "diffaug": ArchSpec("Data-efficient: DiffAugment + spectral norm + hinge + EMA (default)",
+                        loss="hinge", d_norm="spectral", g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999),
+                        augment=True),
+    "dcgan": ArchSpec("DCGAN (the seed's first try)", loss="nonsaturating", d_norm="batch",
+                      g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999)),
+    "wgan-gp": ArchSpec("WGAN-GP (the seed's 128×128 model)", loss="wgan-gp", d_norm="layer",
+                        g_lr=1e-4, d_lr=1e-4, betas=(0.0, 0.9), n_critic=5, gp_weight=10.0),
+}
+DEFAULT_ARCH = "diffaug"
+
+
+@dataclass
+class GanConfig:
+    """Everything that defines a run. Saved as ``run.json``; a resumed run reads it back."""
+    arch: str = DEFAULT_ARCH
+    resolution: int = 64
+    latent_dim: int = 128
+    base_channels: int = 64       # width of the last G / first D block; doubles per block down to 4×4
+    max_channels: int = 512
+    batch_size: int = 64
+    total_kimg: float = 5000.0    # stop after this many thousand real images (0: run until stopped)
+    seed: int = 0
+    mirror: bool = False          # random left-right flips of the training images
+    g_lr: float | None = None     # None: the architecture's value
+    d_lr: float | None = None
+    ema_kimg: float = 10.0        # EMA generator half-life in kimg
+    ema_rampup: float = 0.05      # early on the half-life is at most this fraction of images shown
+    augment_p: float = 1.0        # DiffAugment strength when fixed (archs with augment=True)
+    augment_target: float | None = None  # ADA: adapt p so E[sign(D(real))] stays near this
+    augment_speed_kimg: float = 500.0    # ADA: kimg for p to go from 0 to 1
+    preview_every_kimg: float = 4.0
+    preview_grid: tuple[int, int] = (8, 8)  # rows, columns of the fixed-latent sample grid
+    checkpoint_every_kimg: float = 50.0
+    checkpoint_every_minutes: float = 15.0
+    keep_checkpoints: int = 3
+    log_every_steps: int = 10
+    divergence_limit: float = 1e4  # |loss| above this counts as diverged, like NaN
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.arch not in ARCHITECTURES:
+            raise UserError(f"Unknown GAN architecture {self.arch!r}: choose one of "
+                            f"{', '.join(ARCHITECTURES)}.")
+        self.preview_grid = tuple(self.preview_grid)
+        if self.batch_size < 2:
+            raise UserError("The GAN batch size must be at least 2.")
+
+    @property
+    def spec(self) -> ArchSpec:
+        return ARCHITECTURES[self.arch]
+
+    @property
+    def generator_lr(self) -> float:
+        return self.g_lr if self.g_lr is not None else self.spec.g_lr
+
+    @property
+    def discriminator_lr(self) -> float:
+        return self.d_lr if self.d_lr is not None else self.spec.d_lr
+
+    @property
+    def images_per_step(self) -> int:
+        """Real images the discriminator sees per generator step."""
+        return self.batch_size * self.spec.n_critic
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["preview_grid"] = list(self.preview_grid)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GanConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})

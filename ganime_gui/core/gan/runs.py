@@ -1,0 +1,141 @@
+"""A GAN run folder: what is in it and how to read it back (no TensorFlow, so the GUI can browse).
+
+    RUN/
+      run.json                 the GanConfig and the prepared set it trained on
+      reals.png                a grid of training images
+      fakes000000.png ...      sample grids from the fixed latents (EMA generator), by kimg
+      log.jsonl                one JSON object a line: losses, speed, events, metrics
+      checkpoints/ckpt-<step>/ tf.train.Checkpoint files + state.json, the last few kept
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ganime_gui.core.fsutil import atomic_write_text
+from ganime_gui.core.gan.config import GanConfig
+from ganime_gui.core.gan.dataset import to_uint8
+from ganime_gui.core.jobs import UserError
+
+RUN_CONFIG = "run.json"
+LOG_NAME = "log.jsonl"
+REALS_NAME = "reals.png"
+CHECKPOINTS_DIR = "checkpoints"
+CHECKPOINT_PREFIX = "ckpt"  # the tf.train.Checkpoint prefix inside each checkpoint folder
+_FAKES_RE = re.compile(r"^fakes(\d{6,})\.png$")
+_CKPT_RE = re.compile(r"^ckpt-(\d+)$")
+
+
+def fakes_path(run_dir: str | Path, kimg: float) -> Path:
+    """``fakes000120.png`` for 120 kimg, like StyleGAN."""
+    return Path(run_dir) / f"fakes{int(kimg):06d}.png"
+
+
+def list_fake_grids(run_dir: str | Path) -> list[tuple[int, Path]]:
+    """(kimg, path) of every sample grid in the run folder, oldest first."""
+    found = []
+    for path in Path(run_dir).glob("fakes*.png"):
+        m = _FAKES_RE.match(path.name)
+        if m:
+            found.append((int(m.group(1)), path))
+    return sorted(found)
+
+
+def list_checkpoints(run_dir: str | Path) -> list[Path]:
+    """Complete checkpoint folders (the rename that finishes a write makes them visible), oldest first."""
+    root = Path(run_dir) / CHECKPOINTS_DIR
+    if not root.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in root.iterdir()
+             if (m := _CKPT_RE.match(p.name)) and (p / "state.json").is_file()]
+    return [p for _, p in sorted(found)]
+
+
+def latest_checkpoint(run_dir: str | Path) -> Path | None:
+    ckpts = list_checkpoints(run_dir)
+    return ckpts[-1] if ckpts else None
+
+
+def checkpoint_state(checkpoint_dir: str | Path) -> dict:
+    return json.loads((Path(checkpoint_dir) / "state.json").read_text())
+
+
+def is_run_dir(path: str | Path) -> bool:
+    return (Path(path) / RUN_CONFIG).is_file()
+
+
+def read_run_info(run_dir: str | Path) -> dict:
+    path = Path(run_dir) / RUN_CONFIG
+    if not path.is_file():
+        raise UserError(f"{run_dir} is not a GAN run folder (it has no {RUN_CONFIG}).")
+    return json.loads(path.read_text())
+
+
+def read_run_config(run_dir: str | Path) -> GanConfig:
+    return GanConfig.from_dict(read_run_info(run_dir)["config"])
+
+
+def write_run_info(run_dir: str | Path, config: GanConfig, data_path: str | Path) -> None:
+    info = {"config": config.to_dict(), "data": str(Path(data_path).resolve()),
+            "updated": time.time()}
+    atomic_write_text(Path(run_dir) / RUN_CONFIG, json.dumps(info, indent=1))
+
+
+class RunLog:
+    """Appends JSON lines to ``log.jsonl``; each line is flushed so a reader sees it at once."""
+
+    def __init__(self, run_dir: str | Path):
+        self.path = Path(run_dir) / LOG_NAME
+
+    def write(self, **record) -> None:
+        record.setdefault("time", time.time())
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, allow_nan=True) + "\n")
+
+
+def read_log(run_dir: str | Path) -> list[dict]:
+    """The run's log records, with history a resume rewound dropped.
+
+    After a crash the log may hold steps past the checkpoint it resumed from; a ``resume`` event
+    at step s drops earlier step records with a step above s, so curves show one timeline.
+    """
+    path = Path(run_dir) / LOG_NAME
+    if not path.is_file():
+        return []
+    records: list[dict] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:  # a line cut short by a kill
+            continue
+        if rec.get("event") == "resume":
+            records = [r for r in records if r.get("step", -1) <= rec.get("step", 0)]
+        records.append(rec)
+    return records
+
+
+def image_grid(images: np.ndarray, rows: int, cols: int) -> Image.Image:
+    """Tile (N, H, W, 3) images (uint8, or floats in [-1, 1]) into a rows×cols grid, row-major."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        images = to_uint8(images)
+    n, h, w, c = images.shape
+    canvas = np.full((rows * h, cols * w, c), 255, np.uint8)
+    for i in range(min(n, rows * cols)):
+        r, col = divmod(i, cols)
+        canvas[r * h:(r + 1) * h, col * w:(col + 1) * w] = images[i]
+    return Image.fromarray(canvas)
+
+
+def save_png_atomic(image: Image.Image, path: str | Path) -> Path:
+    """Save a PNG so a reader polling the folder never sees half of it."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    image.save(tmp, format="PNG")
+    tmp.replace(path)
+    return path
