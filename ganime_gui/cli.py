@@ -18,19 +18,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ganime", description=f"{APP_NAME} {__version__}")
+def _window_parser() -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:<18} {help_text}" for name, (_, help_text) in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="ganime", description=f"{APP_NAME} {__version__}: the window, or a headless command.",
+        epilog=f"headless commands (ganime COMMAND --help for their options):\n{commands}",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--self-test", action="store_true",
                         help="start the window offscreen, check resources, TensorFlow and a project, then exit")
     parser.add_argument("--demo", action="store_true",
                         help="open a temporary project with a local fake booru, to try every tab offline")
     parser.add_argument("--project", metavar="DIR", help="open this project folder in the window")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(_module=module)
-        _load(module).add_arguments(p)
+    return parser
+
+
+def command_parser(name: str) -> argparse.ArgumentParser:
+    module, help_text = COMMANDS[name]
+    parser = argparse.ArgumentParser(prog=f"ganime {name}", description=help_text)
+    _load(module).add_arguments(parser)
     return parser
 
 
@@ -40,26 +46,17 @@ def _load(module: str):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    # Peek before building the full parser: the window path must not import every command module.
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
-        parser = _window_parser()
-        args = parser.parse_args(argv)
-        if args.self_test:
-            from ganime_gui.selftest import run_self_test
-            return run_self_test()
-        from ganime_gui.app import run_app
-        return run_app(project=args.project, demo=args.demo)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    return int(_load(args._module).run(args) or 0)
-
-
-def _window_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ganime", add_help=False)
-    parser.add_argument("--self-test", action="store_true")
-    parser.add_argument("--demo", action="store_true")
-    parser.add_argument("--project")
-    return parser
+    # Only the chosen command's module is imported: the window starts without the engine's heavy parts.
+    if argv and not argv[0].startswith("-"):
+        name = argv[0]
+        if name not in COMMANDS:
+            print(f"ganime: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+            return 2
+        args = command_parser(name).parse_args(argv[1:])
+        return int(_load(COMMANDS[name][0]).run(args) or 0)
+    args = _window_parser().parse_args(argv)
+    if args.self_test:
+        from ganime_gui.selftest import run_self_test
+        return run_self_test()
+    from ganime_gui.app import run_app
+    return run_app(project=args.project, demo=args.demo)

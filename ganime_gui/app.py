@@ -1,0 +1,65 @@
+"""Start the window: QApplication on qasync's event loop. Imports no TensorFlow."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from ganime_gui import APP_NAME, ORG_NAME, __version__
+from ganime_gui.assets import resource
+from ganime_gui.logs import setup_logging
+
+log = logging.getLogger("ganime.app")
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("ganime")
+    app.setWindowIcon(QIcon(str(resource("ganime.png"))))
+    app.setStyleSheet(resource("style.qss").read_text(encoding="utf-8"))
+    return app
+
+
+def build_window(project: str | None = None, demo: bool = False):
+    from ganime_gui.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if demo:
+        from ganime_gui.demo import start_demo
+
+        start_demo(window)
+    elif project:
+        window.open_project(project)
+    else:
+        window.restore_last_project()
+    return window
+
+
+def run_app(project: str | None = None, demo: bool = False) -> int:
+    setup_logging()
+    app = create_application()
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    app.lastWindowClosed.connect(app.quit)
+
+    async def main() -> None:
+        # Created inside the running loop (qasync #121): tabs may start asyncio tasks at once.
+        window = build_window(project, demo)
+        app._ganime_window = window  # keep a reference for the app's lifetime
+        await closed.wait()
+
+    with loop:
+        loop.run_until_complete(main())
+    return 0

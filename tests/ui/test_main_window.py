@@ -1,0 +1,116 @@
+import os
+import subprocess
+import sys
+import textwrap
+import pytest
+from PySide6.QtWidgets import QTableWidget
+
+from ganime_gui.core.project import Project
+from ganime_gui.ui import settings as settings_mod
+from ganime_gui.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANIME_SETTINGS_FILE", str(tmp_path / "settings.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.context.jobs.stop_all()
+
+
+def test_window_has_four_tabs_and_menus(window):
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Crawl", "Sort", "Train", "GAN"]
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&Help"]
+    file_items = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()]
+    assert file_items[:3] == ["&New project…", "&Open project…", "Open &recent"]
+    assert "&Quit" in file_items
+    help_items = [a.text() for a in window.menuBar().actions()[1].menu().actions()]
+    assert help_items == ["&Keyboard shortcuts", "&About GANime Studio"]
+    assert window.statusBar().isVisible()
+    assert window.windowTitle() == "GANime Studio"
+
+
+def test_new_and_open_project_round_trip(window, tmp_path):
+    root = tmp_path / "My Set"
+    assert window.new_project(root) is not None
+    assert window.windowTitle().startswith("My Set")
+    window.context.catalog.add_file("images/a.png", "a" * 32, 3)
+    window.context.set_project(None)
+    assert window.open_project(root).root == root.resolve()
+    assert window.context.catalog.count_files() == 1
+    assert "1 images" in window.project_label.text()
+    assert settings_mod.recent_projects(window.settings)[0] == str(root.resolve())
+    window._fill_recent_menu()
+    assert window.recent_menu.actions()[0].text() == str(root.resolve())
+
+
+def test_opening_a_non_project_shows_a_message_and_keeps_state(window, tmp_path):
+    assert window.open_project(tmp_path) is None
+    assert window.last_error[0] == "Could not open the project"
+    assert "not a GANime project" in window.last_error[1]
+    assert window.context.project is None
+
+
+def test_geometry_and_last_project_are_remembered(qtbot, window, tmp_path):
+    root = tmp_path / "p"
+    window.new_project(root)
+    window.resize(780, 560)  # fits the offscreen screen, so nothing is clamped
+    window.tabs.setCurrentIndex(2)
+    window.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.restore_last_project()
+    assert again.context.project.root == root.resolve()
+    assert again.tabs.currentIndex() == 2
+    assert (again.width(), again.height()) == (780, 560)
+
+
+def test_shortcut_sheet_lists_global_and_tab_shortcuts(window):
+    dialog = window.show_shortcuts()
+    table = dialog.findChild(QTableWidget)
+    rows = window.shortcut_rows()
+    assert ("Everywhere", "Ctrl+Q", "Quit") in rows
+    assert table.rowCount() == len(rows)
+    shown = {(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())}
+    assert ("Everywhere", "F1") in shown
+    dialog.close()
+
+
+def test_a_failing_job_shows_its_message_in_the_window(qtbot, window):
+    def job(progress, cancelled):
+        raise OSError(28, "No space left on device")
+
+    worker = window.context.jobs.start(job, "Export", on_failed=lambda m: window.context.error("Export failed", m))
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=5000)
+    assert "disk is full" in window.last_error[1]
+
+
+QUIT_WHILE_RUNNING = textwrap.dedent("""
+    import time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from ganime_gui.core.jobs import check_cancelled
+    from ganime_gui.ui.main_window import MainWindow
+    app = QApplication([])
+    w = MainWindow(); w.show()
+    def job(progress, cancelled):
+        while True:
+            check_cancelled(cancelled); time.sleep(0.02)
+    w.context.jobs.start(job, "endless")
+    QTimer.singleShot(300, w.close)
+    QTimer.singleShot(300, app.quit)
+    app.exec()
+    print("exited", len(w.context.jobs.running()))
+""")
+
+
+def test_quitting_while_a_job_runs_exits_cleanly(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "GANIME_SETTINGS_FILE": str(tmp_path / "s.ini")}
+    proc = subprocess.run([sys.executable, "-c", QUIT_WHILE_RUNNING], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "exited 0" in proc.stdout
+    assert "Destroyed while thread" not in proc.stderr
