@@ -14,11 +14,12 @@ from .posts import PostsMixin
 from .labels import DEFAULT_LABEL_SETS, LabelSet, LabelsMixin
 from .runs import RunRecord, RunsMixin
 from .schema import MIGRATIONS
+from .sorting import SortingMixin
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class Catalog(FilesMixin, LabelsMixin, RunsMixin, PostsMixin, CrawlsMixin):
+class Catalog(FilesMixin, LabelsMixin, RunsMixin, SortingMixin, PostsMixin, CrawlsMixin):
     def __init__(self, path: str | Path):
         self.db = Database(path)
         self.path = self.db.path
