@@ -1,0 +1,143 @@
+"""What every site profile shares: the request and response shapes, options, helpers."""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import quote
+
+from ganime_gui.fakebooru import query
+from ganime_gui.fakebooru.dataset import Dataset, Post
+from ganime_gui.fakebooru.faults import Faults
+
+FILE_KINDS = ("file", "sample", "thumbnail")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str                 # the raw path, still %-encoded
+    query: dict[str, str]     # first value of each parameter, decoded ('+' and %20 are spaces)
+    headers: dict[str, str]   # lower-case names
+    base_url: str
+
+    def int_param(self, name: str, default: int) -> int:
+        try:
+            return int(self.query.get(name) or default)
+        except ValueError:
+            return default
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    truncate: bool = False    # send half the body, then close (Content-Length stays full)
+
+
+@dataclass
+class Options:
+    """Server settings a profile reads. ``deep_limit``/``max_limit`` of None use the site's own."""
+    deep_limit: int | None = None
+    max_limit: int | None = None
+    api_user: str | None = None      # gelbooru: the only accepted user_id/api_key (None: any)
+    api_key: str | None = None
+
+
+Handler = Callable[[Request], Response]
+
+
+def json_response(obj, status: int = 200, escape_slashes: bool = False) -> Response:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    if escape_slashes:  # PHP's json_encode escapes '/', as safebooru.org's raw bodies show
+        text = text.replace("/", "\\/")
+    return Response(status, text.encode(), "application/json; charset=utf-8")
+
+
+def xml_response(text: str, status: int = 200) -> Response:
+    return Response(status, text.encode(), "text/xml; charset=utf-8")
+
+
+def html_response(text: str, status: int = 200) -> Response:
+    return Response(status, text.encode(), "text/html; charset=utf-8")
+
+
+def not_found() -> Response:
+    return html_response("<html><body><h1>404 Not Found</h1></body></html>", 404)
+
+
+def php_escape(text: str) -> str:
+    """PHP htmlspecialchars with ENT_QUOTES, as Gelbooru escapes tags in its JSON."""
+    return html.escape(text, quote=True).replace("&#x27;", "&#039;")
+
+
+def xml_attrs(pairs: list[tuple[str, object]]) -> str:
+    return " ".join(f'{k}="{html.escape(str(v), quote=True)}"' for k, v in pairs)
+
+
+def url_name(name: str) -> str:
+    """A file name as a URL path segment (hostile names stay one segment)."""
+    return quote(name, safe="")
+
+
+class Profile:
+    """One site's behaviour. Subclasses fill :meth:`route` and the site's answers."""
+    name = ""
+    default_deep_limit = 10**9
+    default_max_limit = 1000
+    rating_aliases: dict[str, str] | None = None
+
+    def __init__(self, dataset: Dataset, faults: Faults, options: Options):
+        self.dataset = dataset
+        self.faults = faults
+        self.options = options
+
+    @property
+    def deep_limit(self) -> int:
+        return self.options.deep_limit if self.options.deep_limit is not None else self.default_deep_limit
+
+    @property
+    def max_limit(self) -> int:
+        return self.options.max_limit if self.options.max_limit is not None else self.default_max_limit
+
+    def route(self, req: Request) -> tuple[str, Handler] | None:
+        """(stats kind, handler) for a request, or None for 404. Kinds: api, html, autocomplete,
+        tags, file, sample, thumbnail."""
+        raise NotImplementedError
+
+    def rate_limited(self) -> Response:
+        return Response(429, b"429 Too Many Requests", "text/plain; charset=utf-8",
+                        [("Retry-After", "1")])
+
+    # -- shared helpers --------------------------------------------------------------------------
+    def search(self, tags: str | None) -> list[Post]:
+        return query.search(tags, self.dataset, self.rating_aliases)
+
+    def page_of(self, tags: str | None, offset: int, limit: int, page_index: int) -> list[Post]:
+        """``limit`` results from ``offset``; empty when the empty_page fault hits this page."""
+        if self.faults.empty_page(" ".join(sorted(set((tags or "").split()))), page_index):
+            return []
+        return self.search(tags)[offset: offset + limit]
+
+    def file_response(self, post: Post) -> Response:
+        """The original file, with the bad_md5 and truncate faults applied."""
+        if self.faults.bad_md5(post.id):
+            data = self.dataset.wrong_bytes(post)
+        else:
+            data = self.dataset.file_bytes(post)
+        return Response(200, data, post.content_type, truncate=self.faults.truncate(post.id))
+
+    def jpeg_response(self, post: Post, size: tuple[int, int]) -> Response:
+        return Response(200, self.dataset.jpeg_bytes(post, size), "image/jpeg")
+
+    def tag_matches(self, prefix: str, limit: int = 10) -> list[tuple[str, int]]:
+        """Tags starting with ``prefix``, most used first: what autocomplete shows."""
+        prefix = prefix.strip().lower()
+        if not prefix:
+            return []
+        hits = [(t, n) for t, n in self.dataset.tag_counts().items() if t.startswith(prefix)]
+        hits.sort(key=lambda tn: (-tn[1], tn[0]))
+        return hits[:limit]
