@@ -15,6 +15,7 @@ from ganime_gui import APP_NAME, __version__
 # command name -> (module under ganime_gui.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "fakebooru": ("fakebooru", "run the local fake booru server (tests, demo, benchmarks)"),
+    "train-gan": ("train_gan", "train a GAN headless (one GPU, several with MirroredStrategy, or the CPU)"),
 }
 
 

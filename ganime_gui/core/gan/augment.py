@@ -59,9 +59,12 @@ def rand_cutout(tf, x, rng, p, ratio=0.5):
     return x * (1.0 - g * tf.cast(inside, tf.float32))
 
 
-def diff_augment(x, rng, p, policy=POLICY):
-    """Apply the policy's transforms to a batch in [-1, 1], each image with probability ``p``."""
-    tf = import_tensorflow()
+def diff_augment(x, rng, p, policy=POLICY, tf=None):
+    """Apply the policy's transforms to a batch in [-1, 1], each image with probability ``p``.
+
+    Pass ``tf`` when calling from inside a ``tf.function`` (AutoGraph should not trace the import).
+    """
+    tf = tf or import_tensorflow()
     if "color" in policy:
         x = rand_color(tf, x, rng, p)
     if "translation" in policy:

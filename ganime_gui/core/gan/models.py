@@ -59,7 +59,7 @@ def _spectral_layers():
                 y = tf.nn.conv2d(x, kernel, self.strides, "SAME")
             else:
                 y = tf.matmul(x, kernel)
-            return y + self.bias
+            return tf.nn.bias_add(y, self.bias)
 
         def compute_output_shape(self, input_shape):
             if self.kernel_size:
@@ -93,6 +93,11 @@ def build_generator(config: GanConfig, name: str = "generator"):
     return model
 
 
+def _leaky_relu_01(x):
+    import keras
+    return keras.ops.maximum(x, 0.1 * x)
+
+
 def build_discriminator(config: GanConfig, name: str = "discriminator"):
     import_tensorflow()
     import keras
@@ -114,7 +119,12 @@ def build_discriminator(config: GanConfig, name: str = "discriminator"):
                 model.add(layers.BatchNormalization())
             elif i > 0 and norm == "layer":
                 model.add(layers.LayerNormalization(axis=[1, 2, 3]))
-        model.add(layers.LeakyReLU(0.1 if spectral is not None else 0.2))
+        if spectral is not None:
+            # max(x, 0.1x) is LeakyReLU(0.1); as its own op it dodges a TF grappler bug that logs
+            # "remapper failed" when fusing conv + bias + LeakyRelu with our custom conv.
+            model.add(layers.Activation(_leaky_relu_01))
+        else:
+            model.add(layers.LeakyReLU(0.2))
     model.add(layers.Flatten())
     if spectral is not None:
         model.add(spectral(1))

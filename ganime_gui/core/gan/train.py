@@ -164,7 +164,7 @@ class GanTrainer:
         global_batch = cfg.batch_size
 
         def augment(x):
-            return diff_augment(x, rng, self.augment_p) if spec.augment else x
+            return diff_augment(x, rng, self.augment_p, tf=tf) if spec.augment else x
 
         def d_per_example(real_logits, fake_logits):
             if spec.loss == "hinge":
@@ -370,7 +370,8 @@ class GanTrainer:
         return dict(kimg=self.kimg, step=self.step, total_kimg=cfg.total_kimg,
                     sec_per_kimg=sec_per_kimg,
                     img_per_s=cfg.images_per_step / sec_per_step if sec_per_step else 0.0,
-                    eta_s=remaining, augment_p=float(self.augment_p.numpy()),
+                    eta_s=remaining,
+                    augment_p=float(self.augment_p.numpy()) if cfg.spec.augment else None,
                     checkpoint=str(self.last_checkpoint) if self.last_checkpoint else None)
 
     def _track_speed(self, seconds: float) -> None:

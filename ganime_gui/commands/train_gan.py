@@ -1,0 +1,178 @@
+"""``ganime train-gan``: train a GAN headless (servers, several GPUs); the GUI's GAN tab opens the run.
+
+Exit status: 0 finished, 2 the input or settings were wrong, 3 training diverged (the last good
+checkpoint is kept), 130 interrupted with Ctrl+C (a checkpoint was written: ``--resume`` goes on).
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
+from ganime_gui.core.jobs import JobCancelled, UserError
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", help="a prepared set (.npy, [-1, 1] or uint8) or a folder of images "
+                        "(prepared into --cache first); with --resume, defaults to the run's")
+    parser.add_argument("--out", required=True, metavar="RUN", help="the run folder")
+    parser.add_argument("--res", type=int, default=64, help="image size: 64, 128 or 256 (default 64)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="train this many generator steps in all")
+    length.add_argument("--kimg", type=float, help="train until this many thousand real images were shown")
+    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH,
+                        help=f"architecture (default {DEFAULT_ARCH})")
+    parser.add_argument("--batch", type=int, default=64, help="global batch size (default 64)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    parser.add_argument("--latent", type=int, default=128, help="latent size (default 128)")
+    parser.add_argument("--channels", type=int, default=64, help="base channel width (default 64)")
+    parser.add_argument("--mirror", action="store_true", help="random left-right flips of the training images")
+    parser.add_argument("--augment-target", type=float, default=None,
+                        help="adapt the DiffAugment strength to this overfitting target (ADA; e.g. 0.6)")
+    parser.add_argument("--preview-every", type=float, default=None, metavar="KIMG",
+                        help="write a sample grid every KIMG (default 4)")
+    parser.add_argument("--checkpoint-every", type=float, default=None, metavar="KIMG",
+                        help="checkpoint every KIMG (default 50)")
+    parser.add_argument("--checkpoint-minutes", type=float, default=None, help="and every N minutes (default 15)")
+    parser.add_argument("--keep", type=int, default=None, help="checkpoints to keep (default 3)")
+    parser.add_argument("--cache", help="where a folder given to --data is prepared (default RUN/cache)")
+    parser.add_argument("--cpu-replicas", type=int, default=0, help=argparse.SUPPRESS)  # checks the multi-device path on CPU
+
+
+def _schedule(args) -> dict:
+    return {k: v for k, v in {"preview_every_kimg": args.preview_every,
+                              "checkpoint_every_kimg": args.checkpoint_every,
+                              "checkpoint_every_minutes": args.checkpoint_minutes,
+                              "keep_checkpoints": args.keep}.items() if v is not None}
+
+
+def _build_config(args) -> GanConfig:
+    from ganime_gui.core.gan.train import resume_config
+
+    if args.resume:
+        config = resume_config(args.out, **_schedule(args))
+    else:
+        config = GanConfig(arch=args.arch, resolution=args.res, latent_dim=args.latent,
+                           base_channels=args.channels, batch_size=args.batch, seed=args.seed,
+                           mirror=args.mirror, augment_target=args.augment_target, **_schedule(args))
+    if args.steps is not None:
+        config.total_kimg = args.steps * config.images_per_step / 1000.0
+    elif args.kimg is not None:
+        config.total_kimg = args.kimg
+    return config
+
+
+def _prepared_data(args, config: GanConfig, progress) -> Path:
+    from ganime_gui.core.gan import runs
+    from ganime_gui.core.gan.dataset import list_image_files, prepare_dataset
+
+    if args.data is None:
+        if not args.resume:
+            raise UserError("Say what to train on with --data (a prepared .npy or a folder of images).")
+        return Path(runs.read_run_info(args.out)["data"])
+    data = Path(args.data)
+    if data.is_dir():
+        cache = Path(args.cache) if args.cache else Path(args.out) / "cache"
+        prepared = prepare_dataset(list_image_files(data), cache, config.resolution, progress)
+        if prepared.skipped:
+            print(f"Skipped {len(prepared.skipped)} unreadable images (listed in {prepared.path.with_suffix('.json')})")
+        return prepared.path
+    if not data.is_file():
+        raise UserError(f"--data {data} does not exist.")
+    return data
+
+
+def _split_cpu(replicas: int) -> list[str]:
+    from ganime_gui.core.tfsetup import import_tensorflow
+    tf = import_tensorflow()
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * replicas)
+    return [d.name for d in tf.config.list_logical_devices("CPU")]
+
+
+class TerminalProgress:
+    """One status line: rewritten in place on a terminal, a new line every few seconds otherwise."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = 0.0
+
+    def __call__(self, done, total, message="", **extra):
+        now = time.monotonic()
+        event = extra.get("event")
+        if now - self.last < (0.5 if self.tty else 5.0) and event in (None, "step", "preview"):
+            return
+        self.last = now
+        parts = [f"step {done}/{total}" if total else f"step {done}", message]
+        if "d_loss" in extra:
+            parts.append(f"D {extra['d_loss']:.3f}  G {extra['g_loss']:.3f}")
+        if extra.get("sec_per_kimg"):
+            parts.append(f"{extra['sec_per_kimg']:.1f} s/kimg  {extra['img_per_s']:.0f} img/s")
+        if extra.get("eta_s"):
+            eta = int(extra["eta_s"])
+            parts.append(f"ETA {eta // 3600}h{eta % 3600 // 60:02d}m{eta % 60:02d}s")
+        if extra.get("augment_p") is not None:
+            parts.append(f"p {extra['augment_p']:.2f}")
+        line = "  ".join(p for p in parts if p)
+        if self.tty:
+            self.stream.write("\r\x1b[K" + line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self):
+        if self.tty:
+            self.stream.write("\n")
+
+
+def run(args) -> int:
+    from ganime_gui.core.gan.train import GanTrainer, TrainingDiverged
+
+    interrupted = False
+
+    def on_sigint(signum, frame):
+        nonlocal interrupted
+        if interrupted:  # a second Ctrl+C: stop now
+            raise KeyboardInterrupt
+        interrupted = True
+        print("\nStopping after this step and writing a checkpoint (Ctrl+C again to quit at once)…",
+              file=sys.stderr)
+
+    printer = TerminalProgress()
+    previous = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
+    try:
+        devices = _split_cpu(args.cpu_replicas) if args.cpu_replicas > 1 else None
+        config = _build_config(args)
+        data = _prepared_data(args, config, printer)
+        trainer = GanTrainer(config, data, args.out, resume=args.resume, devices=devices)
+        result = trainer.run(printer, lambda: interrupted)
+        printer.close()
+        print(f"Finished: {result.kimg:.1f} kimg in {result.step} steps; checkpoint {result.checkpoint}")
+        return EXIT_OK
+    except JobCancelled:
+        printer.close()
+        print(f"Stopped; resume with: ganime train-gan --out {args.out} --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except TrainingDiverged as exc:
+        printer.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DIVERGED
+    except UserError as exc:
+        printer.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()

@@ -1,0 +1,257 @@
+"""KID and FID from 2048-d Inception pool features, with a pluggable feature network.
+
+KID (Bińkowski et al. 2018) is the primary number: an unbiased MMD estimate with the cubic
+polynomial kernel, so it does not drift with the sample count the way FID does (FID is biased
+upwards for small samples). Both are labelled with the feature network and sample counts:
+
+* ``InceptionGraphFeatures``: the 2015-12-05 Inception graph file (``classify_image_graph_def.pb``)
+  that TTUR and pytorch-fid use. Numbers are comparable with the seed's (FID 136.05 / 73.46).
+* ``KerasInceptionFeatures``: Keras's ImageNet InceptionV3 (downloaded once, or a local weights
+  file). Different weights: its numbers compare runs of this app with each other, nothing else.
+
+Images are resized to 299×299 with Pillow's bicubic filter, which antialiases when it shrinks
+(clean-fid, Parmar et al. 2022, shows aliased resizing moves FID).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+from ganime_gui.core.gan.dataset import as_unit_float, to_uint8
+from ganime_gui.core.jobs import (CancelledFn, ProgressFn, UserError, check_cancelled,
+                                  never_cancelled, no_progress)
+
+INCEPTION_SIZE = 299
+
+
+# -- the math ---------------------------------------------------------------------------------------
+def kernel_inception_distance(real: np.ndarray, fake: np.ndarray, num_subsets: int = 100,
+                              max_subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """Unbiased squared MMD with k(x, y) = (x·y / d + 1)³, averaged over random subsets: (mean, std)."""
+    real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
+    d = real.shape[1]
+    m = min(len(real), len(fake), max_subset_size)
+    if m < 2:
+        raise UserError("KID needs at least 2 real and 2 generated images.")
+    rng = np.random.default_rng(seed)
+    values = np.empty(num_subsets)
+    for i in range(num_subsets):
+        x = fake[rng.choice(len(fake), m, replace=False)]
+        y = real[rng.choice(len(real), m, replace=False)]
+        kxx = (x @ x.T / d + 1) ** 3
+        kyy = (y @ y.T / d + 1) ** 3
+        kxy = (x @ y.T / d + 1) ** 3
+        within = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        values[i] = within - 2 * kxy.sum() / (m * m)
+    return float(values.mean()), float(values.std())
+
+
+def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    features = np.asarray(features, np.float64)
+    return features.mean(axis=0), np.cov(features, rowvar=False)
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
+    """||mu1 - mu2||² + Tr(S1 + S2 - 2 (S1 S2)^½), as pytorch-fid computes it."""
+    from scipy import linalg
+
+    mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
+    sigma1, sigma2 = np.atleast_2d(sigma1), np.atleast_2d(sigma2)
+    diff = mu1 - mu2
+    covmean = linalg.sqrtm(sigma1 @ sigma2)
+    if not np.isfinite(covmean).all():  # singular product: nudge the diagonals
+        offset = np.eye(sigma1.shape[0]) * eps
+        covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
+    if np.iscomplexobj(covmean):
+        covmean = covmean.real  # round-off leaves tiny imaginary parts
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
+
+
+def frechet_inception_distance(real: np.ndarray, fake: np.ndarray) -> float:
+    return frechet_distance(*feature_statistics(real), *feature_statistics(fake))
+
+
+# -- feature networks -------------------------------------------------------------------------------
+def resize_for_inception(images: np.ndarray, size: int = INCEPTION_SIZE) -> np.ndarray:
+    """(N, H, W, 3) uint8 or [-1, 1] floats -> (N, size, size, 3) float32 pixels in [0, 255]."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        images = to_uint8(images)
+    out = np.empty((len(images), size, size, 3), np.float32)
+    for i, img in enumerate(images):
+        pil = Image.fromarray(img)
+        if pil.size != (size, size):
+            pil = pil.resize((size, size), Image.Resampling.BICUBIC)
+        out[i] = np.asarray(pil, np.float32)
+    return out
+
+
+class FeatureExtractor:
+    """Turns images into feature vectors. ``name`` and ``comparable_with`` label every result."""
+    name = "features"
+    comparable_with = "runs of this app that use the same feature network"
+    batch_size = 32
+
+    def pixels_to_features(self, pixels: np.ndarray) -> np.ndarray:
+        """(N, 299, 299, 3) float pixels in [0, 255] -> (N, D) features."""
+        raise NotImplementedError
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        feats = [self.pixels_to_features(resize_for_inception(images[i:i + self.batch_size]))
+                 for i in range(0, len(images), self.batch_size)]
+        return np.concatenate(feats).astype(np.float64)
+
+
+class CallableFeatures(FeatureExtractor):
+    """Any function of pixels in [0, 255] as a feature network (tests, experiments)."""
+
+    def __init__(self, fn: Callable[[np.ndarray], np.ndarray], name: str, size: int = INCEPTION_SIZE):
+        self.fn, self.name, self.size = fn, name, size
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        return np.asarray(self.fn(resize_for_inception(images, self.size)), np.float64)
+
+
+class KerasInceptionFeatures(FeatureExtractor):
+    """Keras InceptionV3 average pool (2048-d). ``weights``: "imagenet", a weights file, or None."""
+    comparable_with = "other runs of this app scored with Keras's InceptionV3 (not the seed's pytorch-fid numbers)"
+
+    def __init__(self, weights: str | Path | None = "imagenet"):
+        from ganime_gui.core.tfsetup import import_tensorflow
+        import_tensorflow()
+        import keras
+
+        self.name = "Keras InceptionV3 (ImageNet)" if weights == "imagenet" else (
+            f"Keras InceptionV3 ({Path(weights).name})" if weights else "Keras InceptionV3 (untrained)")
+        if weights not in ("imagenet", None) and not Path(weights).is_file():
+            raise UserError(f"The InceptionV3 weights file {weights} does not exist.")
+        try:
+            self.model = keras.applications.InceptionV3(
+                include_top=False, pooling="avg", input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3),
+                weights=str(weights) if weights not in ("imagenet", None) else weights)
+        except Exception as exc:  # Keras raises a bare Exception ("URL fetch failure") offline
+            raise UserError("Could not get the InceptionV3 ImageNet weights (about 90 MB, downloaded "
+                            "once into ~/.keras/models): this computer seems to be offline. Point the "
+                            "metrics to a weights file or to the 2015-12-05 Inception graph instead."
+                            ) from exc
+
+    def pixels_to_features(self, pixels):
+        return np.asarray(self.model(pixels / 127.5 - 1.0, training=False))
+
+
+class InceptionGraphFeatures(FeatureExtractor):
+    """The 2015-12-05 Inception graph (TTUR / pytorch-fid's network): ``pool_3`` features.
+
+    The graph takes one image at a time at ``ExpandDims:0`` (pixels 0-255, it resizes to 299
+    itself, which is a no-op after our antialiased resize) and returns ``pool_3:0``.
+    """
+    name = "Inception 2015-12-05 graph (pytorch-fid / TTUR)"
+    comparable_with = "pytorch-fid and TTUR numbers, including the seed's FID at 64×64"
+    batch_size = 16
+
+    def __init__(self, graph_path: str | Path):
+        from ganime_gui.core.tfsetup import import_tensorflow
+        tf = self.tf = import_tensorflow()
+        graph_path = Path(graph_path)
+        if not graph_path.is_file():
+            raise UserError(f"The Inception graph file {graph_path} does not exist. It is "
+                            f"classify_image_graph_def.pb from inception-2015-12-05.tgz.")
+        graph_def = tf.compat.v1.GraphDef()
+        try:
+            graph_def.ParseFromString(graph_path.read_bytes())
+            wrapped = tf.compat.v1.wrap_function(
+                lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
+            self.fn = wrapped.prune("ExpandDims:0", "pool_3:0")
+        except Exception as exc:
+            raise UserError(f"{graph_path.name} is not the 2015-12-05 Inception graph "
+                            f"(classify_image_graph_def.pb): {exc}") from exc
+
+    def pixels_to_features(self, pixels):
+        return np.stack([np.asarray(self.fn(self.tf.constant(p[None]))).reshape(-1) for p in pixels])
+
+
+def make_extractor(kind: str, path: str | Path | None = None) -> FeatureExtractor:
+    """``kind``: "keras-imagenet", "keras-weights" (a weights file) or "inception-graph" (a .pb)."""
+    if kind == "keras-imagenet":
+        return KerasInceptionFeatures("imagenet")
+    if kind == "keras-weights":
+        return KerasInceptionFeatures(path)
+    if kind == "inception-graph":
+        return InceptionGraphFeatures(path)
+    raise UserError(f"Unknown feature network {kind!r}.")
+
+
+# -- scoring a generator ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MetricResult:
+    kid: float
+    kid_std: float
+    fid: float
+    network: str
+    comparable_with: str
+    real_samples: int
+    fake_samples: int
+    kimg: float | None = None
+
+    def label(self) -> str:
+        return (f"KID {self.kid * 1e3:.2f} ± {self.kid_std * 1e3:.2f} ×10⁻³, FID {self.fid:.2f} "
+                f"({self.network}; {self.fake_samples} generated vs {self.real_samples} real)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def score_images(real: np.ndarray, fake: np.ndarray, extractor: FeatureExtractor, kimg: float | None = None,
+                 kid_subset_size: int = 1000) -> MetricResult:
+    """KID and FID between two image sets (uint8 or [-1, 1] floats)."""
+    real_f, fake_f = extractor(real), extractor(fake)
+    return score_features(real_f, fake_f, extractor, kimg, kid_subset_size)
+
+
+def score_features(real_f: np.ndarray, fake_f: np.ndarray, extractor: FeatureExtractor,
+                   kimg: float | None = None, kid_subset_size: int = 1000) -> MetricResult:
+    kid, kid_std = kernel_inception_distance(real_f, fake_f, max_subset_size=kid_subset_size)
+    fid = frechet_inception_distance(real_f, fake_f) if min(len(real_f), len(fake_f)) > 1 else math.nan
+    return MetricResult(kid, kid_std, fid, extractor.name, extractor.comparable_with,
+                        len(real_f), len(fake_f), kimg)
+
+
+def make_metrics_job(run_dir: str | Path, extractor_factory: Callable[[], FeatureExtractor],
+                     num_samples: int = 5000, checkpoint: str | Path | None = None, seed: int = 123):
+    """A core job scoring a run's checkpoint (latest by default) against its training set.
+
+    Features are extracted in chunks with progress; the result goes to the run log as a
+    ``metric`` record, so curves over kimg build up as it is run at different checkpoints.
+    """
+    def job(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> MetricResult:
+        from ganime_gui.core.gan import runs
+        from ganime_gui.core.gan.dataset import load_array
+        from ganime_gui.core.gan.train import load_generator
+
+        progress(0, 0, "Loading the generator and the feature network…")
+        trainer = load_generator(run_dir, checkpoint)
+        data = load_array(runs.read_run_info(run_dir)["data"])
+        extractor = extractor_factory()
+        n = min(num_samples, len(data)) if num_samples else len(data)
+        rng = np.random.default_rng(seed)
+        real_idx = np.sort(rng.choice(len(data), n, replace=False))
+        chunk = 250
+        real_f, fake_f = [], []
+        for start in range(0, n, chunk):
+            check_cancelled(cancelled)
+            idx = real_idx[start:start + chunk]
+            real_f.append(extractor(as_unit_float(data[idx])))
+            z = rng.standard_normal((len(idx), trainer.config.latent_dim)).astype(np.float32)
+            fake_f.append(extractor(trainer.generate(z)))
+            progress(start + len(idx), n, "Computing Inception features")
+        result = score_features(np.concatenate(real_f), np.concatenate(fake_f), extractor, trainer.kimg)
+        runs.RunLog(run_dir).write(event="metric", step=trainer.step, **result.to_dict())
+        progress(n, n, result.label(), metric=result.to_dict())
+        return result
+
+    return job
