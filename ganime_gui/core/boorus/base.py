@@ -162,6 +162,11 @@ class Page:
     total: int | None = None
     raw_count: int = 0          # entries on the page before unusable ones were dropped
     skipped: int = 0            # entries without a file URL or md5 (restricted, banned)
+    min_id: int | None = None   # the lowest post id among all entries: the next keyset cursor
+
+    def __post_init__(self) -> None:
+        if self.min_id is None and self.posts:
+            self.min_id = min(p.id for p in self.posts)
 
 
 @dataclass(frozen=True)
@@ -288,6 +293,12 @@ def split_tags(value: Any) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(html.unescape(t) for t in str(value).split() if t)
+
+
+def min_entry_id(entries: list) -> int | None:
+    """The lowest id among raw entries, kept or not: paging must pass skipped posts too."""
+    ids = [i for i in (to_int(e.get("id")) for e in entries if isinstance(e, dict)) if i is not None]
+    return min(ids) if ids else None
 
 
 def to_int(value: Any) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .base import (BadResponse, DeepPagingRefused, Page, Post, Request, SiteAdapter, Suggestion,
-                   TagLimitExceeded, Variant, clean_md5, ext_of, load_json, normalise_rating,
+                   TagLimitExceeded, Variant, clean_md5, ext_of, load_json, min_entry_id, normalise_rating,
                    raise_for_status, split_tags, to_int)
 
 
@@ -65,7 +65,8 @@ class DanbooruAdapter(SiteAdapter):
         if not isinstance(data, list):
             raise BadResponse("Unexpected answer from Danbooru.")
         posts = [p for p in (self.post(d) for d in data if isinstance(d, dict)) if p is not None]
-        return Page(posts, None, raw_count=len(data), skipped=len(data) - len(posts))
+        return Page(posts, None, raw_count=len(data), skipped=len(data) - len(posts),
+                    min_id=min_entry_id(data))
 
     def post(self, d: Mapping) -> Post | None:
         post_id = to_int(d.get("id"))

@@ -14,7 +14,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from .base import (BadResponse, DeepPagingRefused, Page, Post, SiteAdapter, clean_md5, ext_of,
-                   load_json, normalise_rating, split_tags, to_bool, to_int)
+                   load_json, min_entry_id, normalise_rating, split_tags, to_bool, to_int)
 
 DAPI_PATH = "index.php"
 
@@ -113,7 +113,8 @@ def _page(adapter: SiteAdapter, entries: list[dict], total: int | None) -> Page:
         post = dapi_post(adapter, entry)
         if post is not None:
             posts.append(post)
-    return Page(posts, total, raw_count=len(entries), skipped=len(entries) - len(posts))
+    return Page(posts, total, raw_count=len(entries), skipped=len(entries) - len(posts),
+                min_id=min_entry_id(entries))
 
 
 def dapi_post(adapter: SiteAdapter, d: Mapping[str, Any]) -> Post | None:

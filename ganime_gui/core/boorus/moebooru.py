@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .base import (BadResponse, Page, Post, Request, SiteAdapter, Suggestion, Variant, clean_md5,
-                   ext_of, load_json, normalise_rating, split_tags, to_int)
+                   ext_of, load_json, min_entry_id, normalise_rating, split_tags, to_int)
 from .dapi import keyset_tags, parse_xml, raise_for_error_document
 
 
@@ -54,7 +54,8 @@ class MoebooruAdapter(SiteAdapter):
         if not isinstance(data, list):
             raise BadResponse("Unexpected answer from the Moebooru site.")
         posts = [p for p in (self.post(d) for d in data if isinstance(d, dict)) if p is not None]
-        return Page(posts, None, raw_count=len(data), skipped=len(data) - len(posts))
+        return Page(posts, None, raw_count=len(data), skipped=len(data) - len(posts),
+                    min_id=min_entry_id(data))
 
     def post(self, d: Mapping) -> Post | None:
         post_id = to_int(d.get("id"))
