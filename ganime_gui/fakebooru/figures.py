@@ -386,17 +386,15 @@ def draw_figure(spec: FigureSpec, width: int, height: int, seed: int = 0) -> Ima
     probe = _Body(1.0, spec.head_ratio, spec.chibi)
     widest = max(probe.span(look.pose) for look in looks)
     if spec.crop == "full":
-        fig_h = height * spec.scale
-        feet_y = height * (1 - (1 - spec.scale) * rng.uniform(0.3, 0.6))
-    else:  # upper body: head and torso fill the picture, the legs are below it
-        shown = probe.head_h + probe.neck + probe.torso * 1.15
-        fig_h = height * 0.95 / shown
-        feet_y = height * 0.05 + fig_h
-    fig_h = min(fig_h, slot * 0.92 / widest)
-    if spec.crop == "full":
-        feet_y = min(feet_y, height - 2)
+        fig_h = min(height * spec.scale, slot * 0.92 / widest)
+        feet_y = min(height - 2, height * (1 - (1 - spec.scale) * rng.uniform(0.3, 0.6)))
         up = max(probe.reach_up(look.pose) for look in looks)
         fig_h = min(fig_h, feet_y * 0.97 / (1 + up))
+    else:  # upper body: head and torso fill the picture, legs below it, arms may leave it
+        shown = probe.head_h + probe.neck + probe.torso * 1.15
+        shoulders = max(probe.head_w * 1.7, probe.shoulder_w * 1.3)
+        fig_h = min(height * 0.95 / shown, slot * 0.95 / shoulders)
+        feet_y = height * 0.05 + fig_h
     body = _Body(fig_h, spec.head_ratio, spec.chibi)
     lw = max(1, round(fig_h / (90 if spec.chibi else 160)))
     for i, look in enumerate(looks):

@@ -100,3 +100,13 @@ def test_small_pictures_are_fast(tmp_path):
     start = time.perf_counter()
     write_image_folder(tmp_path, 100, seed=1, min_height=120, max_height=136, formats=("png",))
     assert (time.perf_counter() - start) / 100 < 0.02  # aim 5 ms; generous for a shared CI box
+
+
+def test_upper_body_crops_show_a_figure_filling_the_picture():
+    for seed in range(20):
+        spec = random_spec(random.Random(seed), upper_body=1.0, two_characters=0.3)
+        w, h = figure_size(spec, 360, seed)
+        mask = np.asarray(draw_figure(spec, w, h, seed).convert("L")) < 250
+        rows = np.where(mask.any(axis=1))[0]
+        if spec.background == "white":
+            assert rows.size and rows[0] < h * 0.1 and rows[-1] == h - 1, seed
