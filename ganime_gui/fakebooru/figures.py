@@ -391,8 +391,8 @@ def draw_figure(spec: FigureSpec, width: int, height: int, seed: int = 0) -> Ima
         up = max(probe.reach_up(look.pose) for look in looks)
         fig_h = min(fig_h, feet_y * 0.97 / (1 + up))
     else:  # upper body: head and torso fill the picture, legs below it, arms may leave it
-        shown = probe.head_h + probe.neck + probe.torso * 1.15
-        shoulders = max(probe.head_w * 1.7, probe.shoulder_w * 1.3)
+        shown = probe.head_h + probe.neck + probe.torso * (0.6 if spec.chibi else 1.15)
+        shoulders = max(probe.head_w * 1.25, probe.shoulder_w * 1.3)
         fig_h = min(height * 0.95 / shown, slot * 0.95 / shoulders)
         feet_y = height * 0.05 + fig_h
     body = _Body(fig_h, spec.head_ratio, spec.chibi)
