@@ -18,14 +18,15 @@ FINAL_STATES = ("downloaded", "duplicate")
 class PostsMixin:
     db: Database
 
-    def save_posts(self, posts: Iterable[tuple[Post, str, str | None]], job_id: int | None) -> dict[int, tuple[int, str]]:
-        """Insert or refresh posts with their new state; returns {post id: (row id, state)}.
-
-        A post that already has its file keeps its state (a second crawl must not undo it).
+    def save_posts(self, posts: Iterable[tuple], job_id: int | None) -> dict[int, tuple[int, str]]:
+        """Insert or refresh ``(post, state, error[, file id])`` items; returns
+        {post id: (row id, state)}. A post that already has its file keeps its state and file
+        (a second crawl must not undo the first).
         """
         out: dict[int, tuple[int, str]] = {}
         with self.db.transaction():
-            for post, state, error in posts:
+            for post, state, error, *rest in posts:
+                file_id = rest[0] if rest else None
                 row = self.db.one("SELECT id, state FROM posts WHERE site = ? AND post_id = ?",
                                   (post.site, post.id))
                 values = (post.md5, " ".join(post.tags), post.rating, post.width, post.height,
@@ -35,17 +36,17 @@ class PostsMixin:
                     row_id = self.db.execute(
                         "INSERT INTO posts(md5, tags, rating, width, height, source, file_url,"
                         " sample_url, preview_url, created_at, score, meta, site, post_id, state,"
-                        " error, job_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (*values, post.site, post.id, state, error, job_id)).lastrowid
+                        " error, job_id, file_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (*values, post.site, post.id, state, error, job_id, file_id)).lastrowid
                 else:
                     row_id = row["id"]
                     keep = row["state"] in FINAL_STATES
                     self.db.execute(
                         "UPDATE posts SET md5=?, tags=?, rating=?, width=?, height=?, source=?,"
                         " file_url=?, sample_url=?, preview_url=?, created_at=?, score=?, meta=?,"
-                        " state=?, error=?, job_id=? WHERE id=?",
+                        " state=?, error=?, job_id=?, file_id=COALESCE(file_id, ?) WHERE id=?",
                         (*values, row["state"] if keep else state, None if keep else error,
-                         job_id, row_id))
+                         job_id, file_id, row_id))
                     state = row["state"] if keep else state
                     self.db.execute("DELETE FROM post_tags WHERE post_id = ?", (row_id,))
                 self.db.executemany("INSERT OR IGNORE INTO post_tags(tag, post_id) VALUES (?, ?)",
