@@ -1,0 +1,146 @@
+"""Classifier models on disk: ``<models>/<name>.keras`` with a ``<name>.json`` sidecar of metadata.
+
+The sidecar holds what the UI lists without loading Keras (label set, class names, input size,
+backbone, validation accuracy, date) and the evaluation shown after training.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ganime_gui.core.jobs import UserError
+
+MODEL_SUFFIX = ".keras"
+META_SUFFIX = ".json"
+_NAME_RE = re.compile(r"^[\w][\w .()+-]{0,99}$")
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    path: Path
+    meta: dict[str, Any]
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.meta.get("class_names", []))
+
+    @property
+    def input_size(self) -> int:
+        return int(self.meta.get("input_size", 0))
+
+    @property
+    def label_set(self) -> str:
+        return str(self.meta.get("label_set", ""))
+
+    @property
+    def val_accuracy(self) -> float | None:
+        v = self.meta.get("val_accuracy")
+        return None if v is None else float(v)
+
+    def summary(self) -> str:
+        acc = f"{self.val_accuracy:.1%}" if self.val_accuracy is not None else "n/a"
+        return (f"{self.name}: {self.meta.get('backbone', '?')} {self.input_size}px, "
+                f"{'/'.join(self.class_names)}, val acc {acc}, {self.meta.get('created', '')[:16]}")
+
+
+def check_model_name(name: str) -> str:
+    name = name.strip()
+    if name.endswith(MODEL_SUFFIX):
+        name = name[: -len(MODEL_SUFFIX)]
+    if not _NAME_RE.match(name):
+        raise UserError(f"'{name}' cannot be a model name: use letters, digits, spaces, '.', '-', '_', "
+                        "'(', ')', '+' (at most 100 characters).")
+    return name
+
+
+def model_path(models_dir: str | os.PathLike, name: str) -> Path:
+    return Path(models_dir) / f"{check_model_name(name)}{MODEL_SUFFIX}"
+
+
+def write_metadata(path: str | os.PathLike, meta: dict[str, Any]) -> None:
+    side = Path(path).with_suffix(META_SUFFIX)
+    tmp = side.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta, indent=1, default=_json_default), encoding="utf-8")
+    os.replace(tmp, side)
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(type(o).__name__)
+
+
+def read_model_info(path: str | os.PathLike) -> ModelInfo:
+    path = Path(path)
+    side = path.with_suffix(META_SUFFIX)
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}  # a .keras file copied in by hand: listed, but with no metadata
+    return ModelInfo(name=path.stem, path=path, meta=meta)
+
+
+def list_models(models_dir: str | os.PathLike) -> list[ModelInfo]:
+    """Models in the folder, newest first."""
+    d = Path(models_dir)
+    if not d.is_dir():
+        return []
+    infos = [read_model_info(p) for p in d.glob(f"*{MODEL_SUFFIX}") if p.is_file()]
+    return sorted(infos, key=lambda i: (i.meta.get("created", ""), i.name), reverse=True)
+
+
+def find_model(models_dir: str | os.PathLike, name_or_path: str | os.PathLike) -> ModelInfo:
+    p = Path(name_or_path)
+    if p.suffix == MODEL_SUFFIX and p.is_file():
+        return read_model_info(p)
+    candidate = model_path(models_dir, str(name_or_path))
+    if not candidate.is_file():
+        names = ", ".join(i.name for i in list_models(models_dir)) or "none yet"
+        raise UserError(f"No model named '{name_or_path}' in {models_dir} (models: {names}).")
+    return read_model_info(candidate)
+
+
+def rename_model(models_dir: str | os.PathLike, old: str, new: str) -> ModelInfo:
+    info = find_model(models_dir, old)
+    target = model_path(models_dir, new)
+    if target.exists():
+        raise UserError(f"A model named '{target.stem}' already exists; choose another name.")
+    os.replace(info.path, target)
+    side = info.path.with_suffix(META_SUFFIX)
+    if side.exists():
+        meta = dict(info.meta, name=target.stem)
+        write_metadata(target, meta)
+        side.unlink()
+    return read_model_info(target)
+
+
+def delete_model(models_dir: str | os.PathLike, name: str) -> None:
+    info = find_model(models_dir, name)
+    info.path.unlink(missing_ok=True)
+    info.path.with_suffix(META_SUFFIX).unlink(missing_ok=True)
+
+
+def load_keras_model(path: str | os.PathLike):
+    """Load a classifier saved by this app (its preprocessing layer registered)."""
+    from ganime_gui.core.classify.backbones import custom_objects
+    from ganime_gui.core.tfsetup import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    try:
+        return keras.models.load_model(os.fspath(path), custom_objects=custom_objects(), compile=False)
+    except (OSError, ValueError) as e:
+        raise UserError(f"Could not load the model {Path(path).name}: {e}. It may be damaged or from "
+                        "another program; train it again.") from e
