@@ -251,7 +251,7 @@ class Safebooru(Profile):
             parts += [self.list_link(tags, 0, "&laquo;", "first page"),
                       self.list_link(tags, (current - 1) * size, "&lsaquo;", "back")]
         for page in range(max(0, current - 7), min(last, current + 8) + 1):
-            parts.append(f"<b>{page + 1}</b>" if page == current
+            parts.append(f"<b>{page + 1}</b> " if page == current
                          else self.list_link(tags, page * size, str(page + 1)))
         if current < last:
             parts += [self.list_link(tags, (current + 1) * size, "&rsaquo;", "next"),
