@@ -58,14 +58,20 @@ def _flatten(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def ensure_thumbnail(thumbs_dir: Path, source: str | Path, md5: str, bucket: int) -> Path:
-    """The cached thumbnail's path, making it first when missing. Raises OSError (or PIL's
-    UnidentifiedImageError, an OSError) for an unreadable source."""
-    dest = thumb_path(thumbs_dir, md5, bucket)
-    if dest.is_file():
-        return dest
+def make_thumbnail(thumbs_dir: Path, source: str | Path, md5: str, bucket: int) -> Image.Image:
+    """Decode ``source`` at the bucket's size, write it to the cache and return it (a caller that
+    shows it at once need not read the file back). Raises OSError (PIL's
+    UnidentifiedImageError is one) for an unreadable source."""
     img = open_scaled(source, bucket)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=JPEG_QUALITY)
-    atomic_write_bytes(dest, buf.getvalue())
+    atomic_write_bytes(thumb_path(thumbs_dir, md5, bucket), buf.getvalue())
+    return img
+
+
+def ensure_thumbnail(thumbs_dir: Path, source: str | Path, md5: str, bucket: int) -> Path:
+    """The cached thumbnail's path, making it first when missing."""
+    dest = thumb_path(thumbs_dir, md5, bucket)
+    if not dest.is_file():
+        make_thumbnail(thumbs_dir, source, md5, bucket)
     return dest

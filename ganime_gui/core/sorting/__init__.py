@@ -7,8 +7,8 @@ from .duplicates import (DUPLICATE_SET, DuplicateGroup, compute_phashes_job, fin
 from .folders import export_to_folders, import_from_folders
 from .pace import PaceMeter
 from .page import majority_label, plan_page_fill
-from .queue import ORDERS, SHOW_MODES, QueueSpec, build_queue, next_unlabelled
+from .queue import ORDERS, SHOW_MODES, QueueSpec, build_queue, duplicate_rows, next_unlabelled
 
 __all__ = ["DUPLICATE_SET", "DuplicateGroup", "ORDERS", "PaceMeter", "QueueSpec", "SHOW_MODES",
-           "build_queue", "compute_phashes_job", "export_to_folders", "find_duplicate_groups",
+           "build_queue", "compute_phashes_job", "duplicate_rows", "export_to_folders", "find_duplicate_groups",
            "import_from_folders", "keep_best", "majority_label", "next_unlabelled", "plan_page_fill"]

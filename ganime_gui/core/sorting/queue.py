@@ -7,13 +7,14 @@ from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.catalog.sorting import SQL_ORDERS, QueueRow
 from ganime_gui.core.jobs import UserError
 
-from .duplicates import DUPLICATE_SET
+from .duplicates import DUPLICATE_SET, DuplicateGroup
 
 SHOW_MODES = {
     "all": "All images",
     "unlabelled": "Unlabelled only",
     "label": "With label…",
     "mislabelled": "Probably mislabelled",
+    "duplicates": "Near-duplicate groups",
 }
 ORDERS = {
     "catalog": "Catalog order",
@@ -55,7 +56,7 @@ def build_queue(catalog: Catalog, spec: QueueSpec) -> list[QueueRow]:
         raise UserError(f"No classifier of “{spec.label_set}” has made predictions yet: train one "
                         f"in the Train tab and run it on the catalog, then use this filter.")
     hide = None
-    if spec.hide_duplicates:
+    if spec.hide_duplicates and spec.show != "duplicates":
         dup = catalog.label_set(DUPLICATE_SET)
         hide = (dup.id, "duplicate") if dup is not None else None
     tags = spec.tags.split()
@@ -76,6 +77,25 @@ def build_queue(catalog: Catalog, spec: QueueSpec) -> list[QueueRow]:
     elif spec.order == "uncertain":
         rows.sort(key=_margin)
     return rows
+
+
+def duplicate_rows(catalog: Catalog, spec: QueueSpec,
+                   groups: list[DuplicateGroup]) -> tuple[list[QueueRow], list[int]]:
+    """The rows of the near-duplicate groups that pass the spec's other filters, group by group
+    (the best first), and the group index of each row. Groups left with one row are dropped."""
+    rows = {r.id: r for r in build_queue(catalog, QueueSpec(
+        spec.label_set, tags=spec.tags, min_side=spec.min_side, max_side=spec.max_side,
+        min_bytes=spec.min_bytes, max_bytes=spec.max_bytes, hide_duplicates=False))}
+    out: list[QueueRow] = []
+    group_of: list[int] = []
+    shown = 0
+    for g in groups:
+        members = [rows[m] for m in g.members if m in rows]
+        if len(members) > 1:
+            group_of += [shown] * len(members)
+            out += members
+            shown += 1
+    return out, group_of
 
 
 def _score_of(row: QueueRow, classes: tuple[str, ...]) -> float:

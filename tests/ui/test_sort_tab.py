@@ -1,0 +1,288 @@
+"""The Sort tab, driven by keys as a person would, offscreen."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from ganime_gui.core.catalog import Catalog
+from ganime_gui.core.project import Project
+from ganime_gui.core.sorting import DUPLICATE_SET
+from ganime_gui.core.sorting.demo import attach_post, catalog_generated
+from ganime_gui.fakebooru.figures import write_image_folder
+from ganime_gui.ui.context import AppContext
+from ganime_gui.ui.sort_tab import SortTab
+from ganime_gui.ui.widgets.thumb_grid import ThumbKey
+
+COUNT = 40
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sortgen")
+    # upper_body=0: the generator's upper-body crops come out blank, which makes them all
+    # "near-duplicates" of each other.
+    csv_path = write_image_folder(out, COUNT, seed=11, min_height=260, max_height=360,
+                                  near_duplicates=4, upper_body=0.0)
+    return out, csv_path
+
+
+@pytest.fixture
+def project(tmp_path, generated):
+    project = Project.create(tmp_path / "proj")
+    with project.open_catalog() as catalog:
+        rows = catalog_generated(project, catalog, *generated)
+        for i, row in enumerate(rows):
+            attach_post(catalog, row["file_id"], 500 + i, row["tags"].split())
+    return project
+
+
+def open_tab(qtbot, project) -> SortTab:
+    context = AppContext()
+    context.set_project(project)
+    tab = SortTab(context)
+    qtbot.addWidget(tab)
+    tab.resize(1000, 640)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.view.setFocus()
+    return tab
+
+
+@pytest.fixture
+def tab(qtbot, project):
+    tab = open_tab(qtbot, project)
+    yield tab
+    tab.context.jobs.stop_all()
+    tab.loader.wait_idle()
+    tab.context.catalog.close()
+
+
+def key(tab, k, mods=Qt.KeyboardModifier.NoModifier):
+    QTest.keyClick(tab.view, k, mods)
+
+
+def ids(tab, rows):
+    return [tab.model.rows[r].id for r in rows]
+
+
+def test_digits_label_the_current_image_and_advance(tab):
+    catalog = tab.context.catalog
+    first, second, third, fourth = ids(tab, range(4))
+    key(tab, Qt.Key.Key_1)
+    assert catalog.label_of("chibi", first) == "chibi"  # committed before the grid moved on
+    assert tab.current_row() == 1
+    key(tab, Qt.Key.Key_2)
+    key(tab, Qt.Key.Key_L)        # vim right: skip one
+    key(tab, Qt.Key.Key_1)
+    assert catalog.labels("chibi") == {first: "chibi", second: "not_chibi", fourth: "chibi"}
+    assert tab.current_row() == 4
+    key(tab, Qt.Key.Key_H)
+    key(tab, Qt.Key.Key_Backspace)  # clear, and stay
+    assert catalog.label_of("chibi", fourth) is None and tab.current_row() == 3
+    assert tab.model.labels[:4] == ["chibi", "not_chibi", None, None]
+    assert tab.counts == {"chibi": 1, "not_chibi": 1}
+    assert "labelled <b>2</b> / 40" in tab.progress_label.text()
+    key(tab, Qt.Key.Key_0)
+    assert catalog.label_of("chibi", third) is None
+    key(tab, Qt.Key.Key_9)            # no 9th class: nothing happens
+    assert len(catalog.labels("chibi")) == 2 and tab.current_row() == 3
+
+
+def test_n_jumps_to_the_next_unlabelled_image(tab):
+    catalog = tab.context.catalog
+    catalog.apply_label_changes("chibi", ids(tab, [1, 2, 3]), "chibi")
+    tab.reload()
+    key(tab, Qt.Key.Key_N)
+    assert tab.current_row() == 4
+
+
+def test_shift_and_ctrl_selection_label_in_one_batch(tab):
+    catalog = tab.context.catalog
+    key(tab, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    key(tab, Qt.Key.Key_L, Qt.KeyboardModifier.ShiftModifier)
+    assert tab.target_rows() == [0, 1, 2]
+    rect = tab.view.visualRect(tab.model.index(5))
+    QTest.mouseClick(tab.view.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ControlModifier, rect.center())
+    assert tab.target_rows() == [0, 1, 2, 5]
+    key(tab, Qt.Key.Key_2)
+    assert catalog.labels("chibi") == dict.fromkeys(ids(tab, [0, 1, 2, 5]), "not_chibi")
+    assert tab.current_row() == 6 and tab.target_rows() == [6]
+    key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the batch is one step
+    assert catalog.labels("chibi") == {}
+
+
+def test_page_mode_labels_the_unmarked_with_the_page_label(tab):
+    catalog = tab.context.catalog
+    key(tab, Qt.Key.Key_P)
+    assert tab.page_mode
+    page = list(tab.page_rows())
+    assert len(page) == tab.view.page_size() >= 6
+    key(tab, Qt.Key.Key_2, Qt.KeyboardModifier.ShiftModifier)   # the page is mostly not_chibi
+    assert tab.fill_label() == "not_chibi"
+    key(tab, Qt.Key.Key_Right)
+    key(tab, Qt.Key.Key_X)                                        # an exception: chibi
+    key(tab, Qt.Key.Key_Right)
+    key(tab, Qt.Key.Key_Right)
+    key(tab, Qt.Key.Key_X)
+    key(tab, Qt.Key.Key_X)                                        # changed my mind
+    key(tab, Qt.Key.Key_Right)
+    key(tab, Qt.Key.Key_X)
+    assert tab.model.marked == set(ids(tab, [1, 4]))
+    key(tab, Qt.Key.Key_Return)
+    expected = {i: "not_chibi" for i in ids(tab, page)}
+    expected.update(dict.fromkeys(ids(tab, [1, 4]), "chibi"))
+    assert catalog.labels("chibi") == expected
+    assert tab.current_row() == page[-1] + 1 == tab.page_start
+    assert not tab.model.marked
+    # One digit on the next page is an exception that keeps its own label.
+    key(tab, Qt.Key.Key_1)
+    key(tab, Qt.Key.Key_Return)
+    second = range(page[-1] + 1, min(2 * len(page), COUNT))
+    labels = catalog.labels("chibi")
+    assert labels[ids(tab, [second[0]])[0]] == "chibi"
+    assert all(labels[i] == "not_chibi" for i in ids(tab, second[1:]))
+    key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)   # a page fill is one step
+    assert catalog.labels("chibi") == {**expected, ids(tab, [second[0]])[0]: "chibi"}
+    key(tab, Qt.Key.Key_Escape)
+    assert not tab.page_mode
+
+
+def test_undo_and_redo_survive_a_restart(qtbot, project):
+    tab = open_tab(qtbot, project)
+    a, b, c = ids(tab, range(3))
+    for k in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_1):
+        key(tab, k)
+    tab.context.catalog.close()
+    tab.close()
+
+    tab = open_tab(qtbot, project)   # a new window on the same project
+    catalog = tab.context.catalog
+    key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert catalog.labels("chibi") == {a: "chibi"}
+    assert tab.model.labels[:3] == ["chibi", None, None]
+    assert tab.current_row() == 1   # the grid shows what was undone
+    key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert catalog.labels("chibi") == {a: "chibi", b: "not_chibi"}
+    assert tab.model.labels[1] == "not_chibi" and tab.counts == {"chibi": 1, "not_chibi": 1}
+    catalog.close()
+
+
+def test_filters_unlabelled_label_tag_size_and_order(tab):
+    catalog = tab.context.catalog
+    key(tab, Qt.Key.Key_1)
+    key(tab, Qt.Key.Key_2)
+    tab.show_combo.setCurrentIndex(tab.show_combo.findData("unlabelled"))
+    assert tab.model.rowCount() == COUNT - 2
+    assert all(label is None for label in tab.model.labels)
+    tab.show_combo.setCurrentIndex(tab.show_combo.findData("label"))
+    assert tab.label_combo.isVisibleTo(tab)
+    tab.label_combo.setCurrentIndex(tab.label_combo.findData("not_chibi"))
+    assert tab.model.labels == ["not_chibi"]
+    tab.show_combo.setCurrentIndex(tab.show_combo.findData("all"))
+    tab.tag_edit.setText("chibi")
+    tab.tag_edit.editingFinished.emit()
+    tagged = {r.id for r in tab.model.rows}
+    assert tagged and all("chibi" in catalog.db.scalar(
+        "SELECT tags FROM posts WHERE file_id = ?", (i,)).split() for i in tagged)
+    tab.tag_edit.setText("")
+    tab.tag_edit.editingFinished.emit()
+    tab.order_combo.setCurrentIndex(tab.order_combo.findData("size_desc"))
+    sizes = [r.size for r in tab.model.rows]
+    assert len(sizes) == COUNT and sizes == sorted(sizes, reverse=True)
+    tab.min_side.setValue(300)
+    tab.min_side.editingFinished.emit()
+    assert 0 < tab.model.rowCount() < COUNT
+    assert all(min(r.width, r.height) >= 300 for r in tab.model.rows)
+
+
+def test_thumbnails_load_and_zoom_changes_the_size(tab, qtbot):
+    qtbot.waitUntil(lambda: tab.loader.image(_key(tab, 0)) is not None, timeout=20000)
+    assert any(tab.context.project.thumbs_dir.rglob("*.jpg"))
+    before = tab.view.thumb_px
+    key(tab, Qt.Key.Key_Plus)
+    assert tab.view.thumb_px == before + 32
+    QTest.keyClick(tab.view, Qt.Key.Key_Minus)
+    QTest.keyClick(tab.view, Qt.Key.Key_Minus)
+    assert tab.view.thumb_px == before - 32
+
+
+def _key(tab, row):
+    return ThumbKey(tab.model.rows[row].md5, tab.model.bucket)
+
+
+def test_preview_moves_and_labels_with_the_same_keys(tab):
+    catalog = tab.context.catalog
+    key(tab, Qt.Key.Key_Space)
+    preview = tab.preview
+    assert preview.isVisible() and preview.shown_path.name == Path(tab.model.rows[0].path).name
+    QTest.keyClick(preview, Qt.Key.Key_Right)
+    assert tab.current_row() == 1 and preview.shown_path.name == Path(tab.model.rows[1].path).name
+    QTest.keyClick(preview, Qt.Key.Key_2)
+    assert catalog.label_of("chibi", ids(tab, [1])[0]) == "not_chibi"
+    assert tab.current_row() == 2 and preview.shown_path.name == Path(tab.model.rows[2].path).name
+    assert not preview.canvas.image.isNull()
+    QTest.keyClick(preview, Qt.Key.Key_Space)
+    assert not preview.isVisible()
+
+
+def test_near_duplicate_groups_keep_the_best(tab, qtbot):
+    catalog = tab.context.catalog
+    tab.find_duplicates()
+    qtbot.waitUntil(lambda: tab.groups is not None and tab.model.groups is not None, timeout=30000)
+    assert tab.show_combo.currentData() == "duplicates"
+    assert len(tab.groups) >= 2 and tab.model.rowCount() >= 4
+    first = tab.groups[0]
+    assert ids(tab, range(len(first.members))) == list(first.members)
+    key(tab, Qt.Key.Key_D)
+    labels = catalog.labels(DUPLICATE_SET)
+    assert labels[first.best] == "keep"
+    assert all(labels[m] == "duplicate" for m in first.members[1:])
+    assert first.best not in {r.id for r in tab.model.rows}   # that group is done
+    tab.show_combo.setCurrentIndex(tab.show_combo.findData("all"))
+    assert tab.model.rowCount() == COUNT - (len(first.members) - 1)   # duplicates are hidden
+    key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert tab.model.rowCount() == COUNT and catalog.labels(DUPLICATE_SET) == {}
+
+
+def test_a_label_survives_kill_9_right_after_the_keypress(project, tmp_path):
+    script = textwrap.dedent(f"""
+        import sys, time
+        from PySide6.QtWidgets import QApplication
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        app = QApplication([])
+        from ganime_gui.core.project import Project
+        from ganime_gui.ui.context import AppContext
+        from ganime_gui.ui.sort_tab import SortTab
+        context = AppContext()
+        context.set_project(Project.open({str(project.root)!r}))
+        tab = SortTab(context)
+        tab.show()
+        QTest.keyClick(tab.view, Qt.Key.Key_2)
+        print("pressed", flush=True)
+        time.sleep(60)
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "pressed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with Catalog(project.catalog_path) as catalog:
+        first = catalog.files()[0].id
+        assert catalog.labels("chibi") == {first: "not_chibi"}
+        assert catalog.history_depth() == (1, 0)
