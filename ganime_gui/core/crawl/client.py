@@ -7,6 +7,7 @@ refusal can never look like an empty result.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -38,6 +39,22 @@ class RetryPolicy:
     backoff_s: float = 1.0        # first wait after a 5xx or a dropped connection, then doubled
     max_backoff_s: float = 60.0
     timeout_s: float = 30.0
+
+
+_SECRET_IN_URL = re.compile(r"((?:%s)=)[^&\s\"']+" % "|".join(("api_key", "password_hash")))
+
+
+class _RedactSecrets(logging.Filter):
+    """urllib3 logs every request line at DEBUG, query string included: hide the keys in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "api_key=" in message or "password_hash=" in message:
+            record.msg, record.args = _SECRET_IN_URL.sub(r"\1***", message), ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactSecrets())
 
 
 def redact(params: Mapping | None) -> dict:
