@@ -16,6 +16,8 @@ from ganime_gui import APP_NAME, __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "fakebooru": ("fakebooru", "run the local fake booru server (tests, demo, benchmarks)"),
     "train-gan": ("train_gan", "train a GAN headless (one GPU, several with MirroredStrategy, or the CPU)"),
+    "crawl": ("crawl", "crawl a booru (Safebooru by default) into a project, resumable"),
+    "import": ("import_images", "import an existing folder of images into a project"),
 }
 
 

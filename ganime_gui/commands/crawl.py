@@ -1,0 +1,169 @@
+"""``ganime crawl``: crawl a booru into a project, headless, with a terminal progress bar.
+
+The last line printed says how the crawl ended; the exit code says it too: 0 done, 3 blocked
+(challenge, key, rate limit, network), 130 stopped (Ctrl-C), 1 another error. A stopped or
+blocked crawl continues with ``--resume JOB``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+
+from ganime_gui.core.jobs import UserError
+
+EXIT_ERROR = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ganime_gui.core.boorus import DEFAULT_SITE, SITES
+    parser.add_argument("--project", required=True, metavar="DIR",
+                        help="project folder (made if it does not exist)")
+    parser.add_argument("--site", choices=sorted(SITES), default=DEFAULT_SITE,
+                        help=f"booru engine (default {DEFAULT_SITE})")
+    parser.add_argument("--base-url", metavar="URL",
+                        help="another instance of the engine (self-hosted, a mirror, the fake booru)")
+    parser.add_argument("--tags", default="", help='tags to search, space separated; "-tag" excludes')
+    parser.add_argument("--exclude", default="", metavar="TAGS", help="tags the posts must not have")
+    parser.add_argument("--blacklist", default="", metavar="TAGS",
+                        help="more tags to refuse, checked on each post (e.g. 'chibi comic monochrome')")
+    parser.add_argument("--rating", default="", metavar="LIST",
+                        help="keep only these ratings: general,sensitive,questionable,explicit")
+    parser.add_argument("--limit", type=int, default=0, metavar="N", help="stop after N posts kept (0: all)")
+    parser.add_argument("--min-size", type=int, default=0, metavar="PX",
+                        help="skip posts narrower or shorter than PX pixels")
+    parser.add_argument("--aspect", default="", metavar="MIN:MAX",
+                        help="keep width/height ratios in this range, e.g. 0.3:0.9 for standing figures")
+    parser.add_argument("--types", default="", metavar="LIST", help="file types to keep, e.g. jpg,png")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--sample", dest="size", action="store_const", const="sample",
+                      help="download the smallest variant at least --sample-px on its long side")
+    size.add_argument("--original", dest="size", action="store_const", const="original",
+                      help="download the original files (default)")
+    parser.set_defaults(size="original")
+    parser.add_argument("--sample-px", type=int, default=256, metavar="PX",
+                        help="smallest long side for --sample (default 256)")
+    parser.add_argument("--user-id", default=os.environ.get("GANIME_USER_ID", ""),
+                        help="user id or login for sites that need a key (or GANIME_USER_ID)")
+    parser.add_argument("--api-key", default=os.environ.get("GANIME_API_KEY", ""),
+                        help="API key (or GANIME_API_KEY, which keeps it out of the shell history)")
+    parser.add_argument("--concurrency", type=int, default=4, metavar="N",
+                        help="simultaneous downloads (default 4)")
+    parser.add_argument("--delay", type=float, default=None, metavar="S",
+                        help="seconds between requests to one host (default: the site's polite "
+                             "value, 1 s; 0 turns pacing off, for local servers only)")
+    parser.add_argument("--resume", type=int, metavar="JOB", help="continue crawl number JOB")
+    parser.add_argument("--list", action="store_true", help="list the project's crawls and exit")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except UserError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _run(args) -> int:
+    from ganime_gui.core.boorus import Credentials
+    from ganime_gui.core.crawl import CrawlOptions, CrawlQuery, parse_tag_list, run_crawl
+    from ganime_gui.core.project import Project
+
+    project = (Project.open(args.project) if Project.is_project(args.project)
+               else Project.create(args.project))
+    if args.list:
+        _print_crawls(project)
+        return 0
+    min_aspect, max_aspect = _aspect(args.aspect)
+    query = CrawlQuery(
+        tags=parse_tag_list(args.tags), exclude=parse_tag_list(args.exclude),
+        blacklist=parse_tag_list(args.blacklist), ratings=parse_tag_list(args.rating),
+        min_width=args.min_size, min_height=args.min_size, min_aspect=min_aspect,
+        max_aspect=max_aspect, file_types=parse_tag_list(args.types), limit=max(0, args.limit),
+        size=args.size, sample_min_px=args.sample_px)
+    options = CrawlOptions(concurrency=max(1, args.concurrency), interval_s=args.delay)
+    credentials = Credentials(args.user_id, args.api_key)
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty(), events=not args.quiet)
+    try:
+        outcome = run_crawl(project, args.site, query, base_url=args.base_url,
+                            credentials=credentials, options=options, progress=bar,
+                            cancelled=stop.is_set, resume_job=args.resume)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.close()
+    print(f"Crawl {outcome.job_id}: {outcome.reason}")
+    return outcome.exit_code
+
+
+def _aspect(text: str) -> tuple[float, float]:
+    if not text:
+        return 0.0, 0.0
+    try:
+        low, _, high = text.partition(":")
+        return float(low or 0), float(high or 0)
+    except ValueError:
+        raise UserError(f"--aspect {text!r} should look like 0.3:0.9 (width / height).") from None
+
+
+def _print_crawls(project) -> None:
+    with project.open_catalog() as cat:
+        for job in cat.crawls():
+            tags = " ".join(job.query.get("tags", [])) or "(all)"
+            print(f"{job.id:>4}  {job.state:<8} {job.site:<10} {tags:<40} {job.end_reason or ''}")
+
+
+class ProgressBar:
+    """One line on stderr, redrawn in place: bar, counts, rate, ETA. Events go above it."""
+
+    def __init__(self, enabled: bool, events: bool = True, width: int = 28):
+        self.enabled = enabled
+        self.events = events
+        self.width = width
+        self._last = 0.0
+        self._drawn = False
+
+    def __call__(self, done: int, total: int, message: str = "", **extra) -> None:
+        for line in (extra.get("events") or ()) if self.events else ():
+            self._print_above(line)
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and done != total:
+            return
+        self._last = now
+        if total > 0:
+            filled = int(self.width * min(done, total) / total)
+            bar = "#" * filled + "-" * (self.width - filled)
+            head = f"[{bar}] {done}/{total}"
+        else:
+            head = f"[{'?' * 3}] {done}"
+        line = f"{head} {message}"
+        columns = _columns()
+        sys.stderr.write("\r" + line[:columns - 1].ljust(min(columns - 1, len(line))) + "\x1b[K")
+        sys.stderr.flush()
+        self._drawn = True
+
+    def _print_above(self, line: str) -> None:
+        if self._drawn:
+            sys.stderr.write("\r\x1b[K")
+        print(line, file=sys.stderr)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self._drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except OSError:
+        return 100

@@ -1,0 +1,29 @@
+"""``ganime import``: copy an existing image folder into a project's catalog."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ganime_gui.core.jobs import UserError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", required=True, metavar="DIR", help="project folder (made if missing)")
+    parser.add_argument("folder", help="folder of images to import (searched recursively)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ganime_gui.core.importer import import_folder
+    from ganime_gui.core.project import Project
+    try:
+        project = (Project.open(args.project) if Project.is_project(args.project)
+                   else Project.create(args.project))
+        with project.open_catalog() as catalog:
+            result = import_folder(project, catalog, args.folder)
+    except UserError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    for line in result.skipped[:20]:
+        print(f"skipped {line}", file=sys.stderr)
+    print(result.describe())
+    return 0

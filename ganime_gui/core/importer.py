@@ -1,0 +1,99 @@
+"""Import an existing folder of images into a project: hash each file, copy it in, catalog it.
+
+Works for the seed crawler's output (``<40-hex or md5>.<ext>`` in one folder), a published
+dataset folder, or any tree of images. Each file lands in ``images/<md5>.<ext>`` like a crawled
+one, so an imported picture and a later crawl of the same post are recognised as one file.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from ganime_gui.core.catalog import Catalog
+from ganime_gui.core.crawl.download import sniff_ext
+from ganime_gui.core.fsutil import safe_join
+from ganime_gui.core.jobs import CancelledFn, JobCancelled, ProgressFn, UserError, never_cancelled, no_progress
+from ganime_gui.core.project import Project
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    already_had: int = 0
+    skipped: list[str] = field(default_factory=list)   # "name: why"
+
+    def describe(self) -> str:
+        return (f"Imported {self.added} images; {self.already_had} were already in the project; "
+                f"{len(self.skipped)} files skipped.")
+
+
+def find_images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                  and not p.name.startswith("."))
+
+
+def md5_of(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_folder(project: Project, catalog: Catalog, folder: str | Path,
+                  progress: ProgressFn = no_progress,
+                  cancelled: CancelledFn = never_cancelled) -> ImportResult:
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise UserError(f"{folder} is not a folder. Choose the folder that holds the images.")
+    files = find_images(folder)
+    if not files:
+        raise UserError(f"{folder} holds no images (.jpg, .png, .gif or .webp).")
+    result = ImportResult()
+    images_dir = project.images_dir.resolve()
+    for i, path in enumerate(files, 1):
+        if cancelled():
+            raise JobCancelled()
+        try:
+            _import_one(project, catalog, path, images_dir, result)
+        except (OSError, UnidentifiedImageError) as exc:
+            result.skipped.append(f"{path.name}: {exc}")
+        progress(i, len(files), f"Importing {path.name}")
+    progress(len(files), len(files), result.describe())
+    return result
+
+
+def _import_one(project: Project, catalog: Catalog, path: Path, images_dir: Path,
+                result: ImportResult) -> None:
+    md5 = md5_of(path)
+    if catalog.file_by_md5(md5) is not None:
+        result.already_had += 1
+        return
+    with open(path, "rb") as fh:
+        ext = sniff_ext(fh.read(16))
+    if ext is None:
+        result.skipped.append(f"{path.name}: not a JPEG, PNG, GIF or WebP image")
+        return
+    with Image.open(path) as im:
+        width, height = im.size
+    target = safe_join(images_dir, f"{md5}.{ext}")
+    if not target.exists():
+        # Copy beside the target, then rename: a killed import leaves no half file under the name.
+        fd, tmp = tempfile.mkstemp(prefix=".dl-", suffix=".part", dir=images_dir)
+        os.close(fd)
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    catalog.add_file(project.relpath(target), md5, target.stat().st_size, width, height)
+    result.added += 1
