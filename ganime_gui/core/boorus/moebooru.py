@@ -82,7 +82,8 @@ class MoebooruAdapter(SiteAdapter):
         )
 
     def autocomplete_request(self, prefix: str, limit: int = 10) -> Request:
-        return Request(self.url("tag.json"), {"name": f"{prefix}*", "order": "count", "limit": limit})
+        # Moebooru matches ``name`` anywhere in the tag: ask for more, keep prefixes first.
+        return Request(self.url("tag.json"), {"name": prefix, "order": "count", "limit": limit * 3})
 
     def parse_autocomplete(self, body: bytes) -> list[Suggestion]:
         data = load_json(body) or []
