@@ -23,7 +23,7 @@ from ganime_gui.core.catalog.sorting import QueueRow
 from ganime_gui.core.thumbs import bucket_for, make_thumbnail, thumb_path
 
 MIN_THUMB_PX, MAX_THUMB_PX, ZOOM_STEP = 64, 512, 32
-CACHE_BYTES = 160 * 1024 * 1024   # decoded thumbnails kept in memory
+CACHE_BYTES = 128 * 1024 * 1024   # decoded thumbnails kept in memory (~600 at 256 px)
 # Requests beyond this many waiting are dropped oldest first: they were scrolled past.
 MAX_PENDING = 600
 
@@ -277,6 +277,8 @@ class ThumbDelegate(QStyledItemDelegate):
 
     PADDING = 6
     GROUP_COLORS = ("#7f8c8d", "#2c3e50")
+    CELL_COLOR = QColor("#e4e4e8")
+    FRAME_COLOR = QColor("#b8b8c0")
 
     def __init__(self, view: "ThumbGridView"):
         super().__init__(view)
@@ -299,6 +301,8 @@ class ThumbDelegate(QStyledItemDelegate):
         group = model.data(index, ThumbModel.GroupRole)
         if group is not None:  # alternate shades so neighbouring duplicate groups read apart
             painter.fillRect(option.rect, QColor(self.GROUP_COLORS[group % 2]).lighter(260))
+        # A cell of its own, so white pictures on a white view still read as separate images.
+        painter.fillRect(rect, self.CELL_COLOR)
         img = model.data(index, ThumbModel.ImageRole)
         if img is not None:
             fitted = img.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
@@ -306,8 +310,9 @@ class ThumbDelegate(QStyledItemDelegate):
             target.moveCenter(rect.center())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawImage(target, img)
+            painter.setPen(self.FRAME_COLOR)
+            painter.drawRect(target.adjusted(0, 0, -1, -1))
         else:
-            painter.fillRect(rect, QColor("#d8d8d8"))
             painter.setPen(QColor("#888888"))
             failed = model.data(index, ThumbModel.FailedRole)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "unreadable" if failed else "…")
