@@ -13,12 +13,6 @@ AUTH = "&api_key=key&user_id=42"
 
 
 @pytest.fixture(scope="module")
-def http():
-    with requests.Session() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
 def gelbooru():
     with running_fakebooru("gelbooru", posts=120, seed=4) as server:
         yield server

@@ -18,12 +18,6 @@ def booru():
         yield server
 
 
-@pytest.fixture(scope="module")
-def http():
-    with requests.Session() as s:
-        yield s
-
-
 def get(http, booru, path, **params):
     return http.get(booru.base_url + path, params=params, timeout=10)
 

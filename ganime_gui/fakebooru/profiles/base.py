@@ -122,6 +122,24 @@ class Profile:
             return []
         return self.search(tags)[offset: offset + limit]
 
+    def serve_variant(self, post: Post | None, variant: str, ext: str, *, side: int = 150,
+                      sample_width: int = 850) -> Response:
+        """A file request: ``variant`` is original (must have the post's extension), sample
+        (only when the picture is wider than ``sample_width``), jpeg (full size) or thumbnail
+        (fits ``side``). Every variant but the original is a .jpg; anything else is a 404."""
+        if post is None:
+            return not_found()
+        if variant == "original":
+            return self.file_response(post) if ext == post.ext else not_found()
+        if ext != "jpg":
+            return not_found()
+        if variant == "sample":
+            size = self.dataset.sample_size(post, sample_width)
+            return self.jpeg_response(post, size) if size else not_found()
+        if variant == "jpeg":
+            return self.jpeg_response(post, (post.width, post.height))
+        return self.jpeg_response(post, self.dataset.scaled_size(post, side))
+
     def file_response(self, post: Post) -> Response:
         """The original file, with the bad_md5 and truncate faults applied."""
         if self.faults.bad_md5(post.id):

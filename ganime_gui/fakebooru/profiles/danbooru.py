@@ -167,14 +167,8 @@ class Danbooru(Profile):
         post = self.dataset.by_md5(md5)
         if post is None or md5[:2] != a or md5[2:4] != b or bool(sample_prefix) != (variant == "sample"):
             return not_found()
-        if variant == "original":
-            return self.file_response(post) if ext == post.ext else not_found()
-        if ext != "jpg":
-            return not_found()
-        if variant == "sample":
-            size = self.dataset.sample_size(post, SAMPLE_WIDTH)
-            return self.jpeg_response(post, size) if size else not_found()
-        return self.jpeg_response(post, self.dataset.scaled_size(post, VARIANT_SIDE[variant]))
+        return self.serve_variant(post, variant if variant in ("original", "sample") else "thumbnail",
+                                  ext, side=VARIANT_SIDE.get(variant, 0), sample_width=SAMPLE_WIDTH)
 
     # -- tags ------------------------------------------------------------------------------------
     def autocomplete(self, req: Request) -> Response:

@@ -82,24 +82,15 @@ class Moebooru(Profile):
     def serve_file(self, m: re.Match) -> Response:
         kind, md5, name = m.groups()
         post = self.dataset.by_md5(md5)
-        ext = name.rpartition(".")[2]
-        if post is None:
-            return not_found()
-        if kind == "image":
-            return self.file_response(post) if ext == post.ext else not_found()
-        if ext != "jpg":
-            return not_found()
-        if kind == "sample":
-            size = self.dataset.sample_size(post, SAMPLE_WIDTH)
-            return self.jpeg_response(post, size) if size else not_found()
-        return self.jpeg_response(post, (post.width, post.height))
+        variant = {"image": "original", "jpeg": "jpeg", "sample": "sample"}[kind]
+        return self.serve_variant(post, variant, name.rpartition(".")[2], sample_width=SAMPLE_WIDTH)
 
     def serve_preview(self, m: re.Match) -> Response:
         a, b, md5 = m.groups()
         post = self.dataset.by_md5(md5)
-        if post is None or md5[:2] != a or md5[2:4] != b:
+        if md5[:2] != a or md5[2:4] != b:
             return not_found()
-        return self.jpeg_response(post, self.dataset.scaled_size(post, PREVIEW_SIDE))
+        return self.serve_variant(post, "thumbnail", "jpg", side=PREVIEW_SIDE)
 
     def tag_index(self, req: Request) -> Response:
         rows = self.dataset.tag_rows()

@@ -19,7 +19,7 @@ from ganime_gui.fakebooru.profiles.base import (Profile, Request, Response, html
                                                 xml_response)
 
 FILE_PATH = re.compile(r"^/(images|samples|thumbnails)/(.+)/([^/]+)$")
-AREA_KIND = {"images": "file", "samples": "sample", "thumbnails": "thumbnail"}
+AREA_VARIANT = {"images": "original", "samples": "sample", "thumbnails": "thumbnail"}
 AREA_PREFIX = {"images": "", "samples": "sample_", "thumbnails": "thumbnail_"}
 XML_RATING = {"general": "s", "sensitive": "s", "questionable": "q", "explicit": "e"}
 TITLE_RATING = {"general": "Safe", "sensitive": "Safe", "questionable": "Questionable",
@@ -68,7 +68,8 @@ class Safebooru(Profile):
         m = FILE_PATH.match(req.path)
         if m:
             area, directory, name = m.group(1), unquote(m.group(2)), unquote(m.group(3))
-            return AREA_KIND[area], lambda r: self.serve_file(area, directory, name.rsplit("/", 1)[-1])
+            kind = "file" if area == "images" else AREA_VARIANT[area]
+            return kind, lambda r: self.serve_file(area, directory, name.rsplit("/", 1)[-1])
         return None
 
     def extra_index_route(self, req: Request):
@@ -103,14 +104,7 @@ class Safebooru(Profile):
         post = self.post_by_stem(stem[len(prefix):])
         if post is None or str(self.directory(post)) != directory:
             return not_found()
-        if area == "images":
-            return self.file_response(post) if ext == post.ext else not_found()
-        if ext != "jpg":
-            return not_found()
-        if area == "samples":
-            size = self.dataset.sample_size(post)
-            return self.jpeg_response(post, size) if size else not_found()
-        return self.jpeg_response(post, self.dataset.scaled_size(post, self.thumb_side))
+        return self.serve_variant(post, AREA_VARIANT[area], ext, side=self.thumb_side)
 
     # -- DAPI posts ------------------------------------------------------------------------------
     def dapi_posts(self, req: Request) -> Response:
