@@ -100,7 +100,9 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
         arr, ok, stats = gather_features(clf.prefix, cache, split.train_paths + split.val_paths, clf.input_size,
                                          progress=progress, cancelled=cancelled, spill_dir=spill_dir)
         net = clf.trainable_part
+        feature_counts = {"cached": stats.cached, "computed": stats.computed, "cache_key": key}
     else:
+        feature_counts = {}
         arr, ok = gather_pixels(split.train_paths + split.val_paths, clf.input_size, progress=progress,
                                 cancelled=cancelled, spill_dir=spill_dir)
         net = clf.model
@@ -123,7 +125,7 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
     meta = {
         "name": name, "label_set": label_set, "class_names": split.class_names,
         "input_size": clf.input_size, "backbone": clf.backbone, "weights": bb.weights_label(config.weights),
-        "frozen_layers": clf.frozen_layers, "feature_cache": cached, "val_accuracy": run.best.get("val_accuracy"),
+        "frozen_layers": clf.frozen_layers, "feature_cache": cached, "features": feature_counts, "val_accuracy": run.best.get("val_accuracy"),
         "val_loss": run.best.get("val_loss"), "train_accuracy": run.best.get("accuracy"),
         "best_epoch": run.best.get("epoch"), "epochs_trained": len(run.history), "stopped": run.stopped,
         "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),

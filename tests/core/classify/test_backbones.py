@@ -1,0 +1,92 @@
+import os
+import subprocess
+import sys
+import urllib.error
+
+import numpy as np
+import pytest
+
+from ganime_gui.core.classify.backbones import build_backbone, build_classifier
+from ganime_gui.core.jobs import UserError
+
+VGG16_BLOCKS_1_TO_4 = ["pixels",
+                       "block1_conv1", "block1_conv2", "block1_pool",
+                       "block2_conv1", "block2_conv2", "block2_pool",
+                       "block3_conv1", "block3_conv2", "block3_conv3", "block3_pool",
+                       "block4_conv1", "block4_conv2", "block4_conv3", "block4_pool"]
+
+
+def test_importing_the_classifier_package_does_not_import_tensorflow():
+    code = ("import sys, ganime_gui.core.classify.data, ganime_gui.core.classify.backbones, "
+            "ganime_gui.core.classify.features, ganime_gui.core.classify.train, ganime_gui.core.classify.apply, "
+            "ganime_gui.core.classify.models; print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_vgg16_as_in_the_seed_freezes_blocks_1_to_4():
+    clf = build_classifier("vgg16", 2, weights=None, input_size=64)
+    assert clf.frozen_layers == 15
+    assert clf.frozen_layer_names == VGG16_BLOCKS_1_TO_4
+    trainable = {layer.name for layer in clf.model.layers if layer.trainable and layer.weights}
+    assert {"block5_conv1", "block5_conv2", "block5_conv3", "head_dense", "head_out"} <= trainable
+    assert not trainable & set(VGG16_BLOCKS_1_TO_4)
+    assert clf.cut_layer == "block4_pool" and clf.feature_shape == (4, 4, 512)
+    x = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    whole = clf.model.predict_on_batch(x)
+    halves = clf.trainable_part.predict_on_batch(clf.prefix.predict_on_batch(x))
+    np.testing.assert_allclose(whole, halves, atol=1e-6)
+    assert np.allclose(whole.sum(1), 1.0)
+
+
+def test_frozen_setting_and_residual_backbone_cut_between_blocks():
+    clf = build_classifier("mobilenet_v2", 3, weights=None, input_size=96, frozen_layers=90)
+    assert clf.frozen_layers == 90
+    # layer 89 sits inside a residual block; the cut moves back to the block's output
+    assert clf.cut_layer == "block_9_add"
+    x = np.random.default_rng(1).uniform(0, 255, (2, 96, 96, 3)).astype(np.float32)
+    np.testing.assert_allclose(clf.model.predict_on_batch(x),
+                               clf.trainable_part.predict_on_batch(clf.prefix.predict_on_batch(x)), atol=1e-5)
+
+
+def test_nothing_frozen_means_no_prefix():
+    clf = build_classifier("tiny_cnn", 2, weights=None, input_size=32)
+    assert clf.frozen_layers == 0 and clf.prefix is None and clf.trainable_part is clf.model
+
+
+def test_weights_file_is_loaded(tmp_path):
+    base = build_backbone("tiny_cnn", None, 32)
+    path = tmp_path / "tiny.weights.h5"
+    base.save_weights(path)
+    other = build_backbone("tiny_cnn", str(path), 32)
+    for a, b in zip(base.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(UserError, match="does not exist"):
+        build_backbone("tiny_cnn", str(tmp_path / "none.h5"), 32)
+    with pytest.raises(UserError, match="does not fit"):
+        build_backbone("mobilenet_v2", str(path), 96)
+
+
+def test_offline_imagenet_download_is_a_user_error_and_reports_progress(monkeypatch, tmp_path):
+    from keras.src.utils import file_utils
+
+    calls = []
+
+    def failing_urlretrieve(url, filename=None, reporthook=None, data=None):
+        reporthook(0, 8192, 1000)  # Keras's hook sees the start of the transfer, then the line drops
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(file_utils, "urlretrieve", failing_urlretrieve)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(os.path, "expanduser", lambda p: p.replace("~", str(tmp_path)))
+    with pytest.raises(UserError, match="Could not download the ImageNet weights.*Load weights file"):
+        build_backbone("mobilenet_v2", "imagenet", 96, progress=lambda d, t, m="", **e: calls.append((d, t, e)))
+    assert calls and calls[0][2]["phase"] == "download" and calls[0][1] == 1000
+    assert file_utils.urlretrieve is failing_urlretrieve  # the progress hook was taken off again
+
+
+def test_tiny_cnn_has_no_imagenet_weights():
+    with pytest.raises(UserError, match="no ImageNet"):
+        build_backbone("tiny_cnn", "imagenet", 32)
+    with pytest.raises(UserError, match="Unknown backbone"):
+        build_backbone("alexnet", None, 32)
