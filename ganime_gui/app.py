@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
-from pathlib import Path
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -43,6 +43,17 @@ def build_window(project: str | None = None, demo: bool = False):
     return window
 
 
+def _probe_and_quit(app: QApplication) -> None:
+    """For bench/startup.py: report once the window is on screen, whether TF loaded, then quit."""
+    from PySide6.QtCore import QTimer
+
+    def report() -> None:
+        print(f"GANIME-WINDOW-SHOWN tensorflow_imported={'tensorflow' in sys.modules}", flush=True)
+        app.quit()
+
+    QTimer.singleShot(0, report)
+
+
 def run_app(project: str | None = None, demo: bool = False) -> int:
     setup_logging()
     app = create_application()
@@ -58,6 +69,8 @@ def run_app(project: str | None = None, demo: bool = False) -> int:
         # Created inside the running loop (qasync #121): tabs may start asyncio tasks at once.
         window = build_window(project, demo)
         app._ganime_window = window  # keep a reference for the app's lifetime
+        if os.environ.get("GANIME_STARTUP_PROBE"):
+            _probe_and_quit(app)
         await closed.wait()
 
     with loop:
