@@ -1,0 +1,102 @@
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganime_gui.core.classify.apply import (UNSURE_FOLDER, apply_classifier, assign_classes, make_apply_job,
+                                            near_threshold, predict_one_by_one, split_into_folders)
+from ganime_gui.core.classify.models import (delete_model, find_model, list_models, load_keras_model,
+                                             rename_model)
+from ganime_gui.core.jobs import JobCancelled, UserError
+
+
+def test_apply_scores_every_readable_image_and_lists_the_rest(trained_model, small_items, tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a png")
+    paths = [p for p, _ in small_items[:37]] + [str(bad)]
+    seen = []
+    job = make_apply_job(trained_model.model_path.stem, paths, models_dir=trained_model.model_path.parent,
+                         batch_size=8)
+    result = job(lambda d, t, m="", **e: seen.append((d, t)), lambda: False)
+    assert result.failed == [str(bad)]
+    assert result.paths == paths[:37] and result.probabilities.shape == (37, 2)
+    assert result.class_names == ["chibi", "not_chibi"] and result.model_name == "tiny-chibi"
+    assert np.allclose(result.probabilities.sum(1), 1, atol=1e-5)
+    assert seen[-1] == (38, 38) and len(seen) == 1 + 5  # start + one per batch of 8
+    # the same numbers as the model's own predict, one image at a time (the seed's way)
+    net = load_keras_model(trained_model.model_path)
+    np.testing.assert_allclose(result.probabilities[:10], predict_one_by_one(net, paths[:10], 48), atol=1e-5)
+    assert set(result.scores()) == set(paths[:37])
+
+
+def test_apply_can_be_stopped(trained_model, small_items):
+    with pytest.raises(JobCancelled):
+        apply_classifier(trained_model.model_path, [p for p, _ in small_items], batch_size=4,
+                         cancelled=lambda: True)
+
+
+def test_apply_on_nothing(trained_model):
+    result = apply_classifier(trained_model.model_path, [])
+    assert result.paths == [] and result.probabilities.shape == (0, 2)
+
+
+def test_assign_classes_binary_and_multiclass():
+    probs = np.array([[0.9, 0.1], [0.55, 0.45], [0.2, 0.8]])
+    assert assign_classes(probs, ["chibi", "not_chibi"], 0.5) == ["chibi", "chibi", "not_chibi"]
+    assert assign_classes(probs, ["chibi", "not_chibi"], 0.6) == ["chibi", "not_chibi", "not_chibi"]
+    assert assign_classes(probs, ["chibi", "not_chibi"], 0.7, positive_class="not_chibi") == \
+        ["chibi", "chibi", "not_chibi"]
+    three = np.array([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05]])
+    assert assign_classes(three, ["a", "b", "c"], 0.6) == [UNSURE_FOLDER, "a"]
+
+
+def test_near_threshold_orders_by_distance():
+    probs = np.array([[0.9, 0.1], [0.52, 0.48], [0.3, 0.7], [0.45, 0.55]])
+    near = near_threshold(["a", "b", "c", "d"], probs, ["x", "y"], 0.5, count=3)
+    assert [p for p, _ in near] == ["b", "d", "c"]
+    assert near[0][1] == pytest.approx(0.52)
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_split_into_folders_copies_or_links_and_never_deletes(tmp_path, link):
+    src = tmp_path / "src"
+    src.mkdir()
+    paths = []
+    for i in range(4):
+        p = src / f"{i}.png"
+        Image.new("RGB", (4, 4), (i, 0, 0)).save(p)
+        paths.append(str(p))
+    probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]])
+    out = tmp_path / "out"
+    (out / "not_chibi").mkdir(parents=True)
+    (out / "not_chibi" / "3.png").write_bytes(b"already here")
+    counts = split_into_folders(paths, probs, ["chibi", "not_chibi"], out, threshold=0.5, link=link)
+    assert counts == {"chibi": 2, "not_chibi": 1, "already there": 1}
+    assert sorted(os.listdir(out / "chibi")) == ["0.png", "1.png"]
+    assert (out / "not_chibi" / "3.png").read_bytes() == b"already here"  # not overwritten
+    assert all(os.path.exists(p) for p in paths)  # sources untouched
+    assert os.path.samefile(out / "chibi" / "0.png", paths[0]) == link
+    with pytest.raises(UserError):
+        split_into_folders(paths, probs, ["chibi", "not_chibi"], out, threshold=1.5)
+
+
+def test_models_folder_list_rename_delete(trained_model, tmp_path):
+    import shutil
+
+    models = tmp_path / "models"
+    shutil.copytree(trained_model.model_path.parent, models)
+    infos = list_models(models)
+    assert [i.name for i in infos] == ["tiny-chibi"]
+    assert infos[0].class_names == ["chibi", "not_chibi"] and infos[0].input_size == 48
+    assert infos[0].label_set == "chibi" and "tiny_cnn" in infos[0].summary()
+    renamed = rename_model(models, "tiny-chibi", "chibi v2")
+    assert renamed.meta["name"] == "chibi v2" and renamed.path.name == "chibi v2.keras"
+    assert not (models / "tiny-chibi.json").exists() and (models / "chibi v2.json").exists()
+    assert load_keras_model(renamed.path).output_shape == (None, 2)
+    with pytest.raises(UserError, match="cannot be a model name"):
+        rename_model(models, "chibi v2", "../escape")
+    with pytest.raises(UserError, match="No model named"):
+        find_model(models, "tiny-chibi")
+    delete_model(models, "chibi v2")
+    assert list_models(models) == [] and not any(models.iterdir())
