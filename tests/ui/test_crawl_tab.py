@@ -1,0 +1,120 @@
+"""The Crawl tab: typing tags with suggestions, starting, pausing, resuming, stopping, resuming a
+past crawl; all against the fake booru."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolButton
+
+from ganime_gui.core.project import Project
+from ganime_gui.ui.context import AppContext
+from ganime_gui.ui.crawl_tab import CrawlTab
+
+
+@pytest.fixture
+def tab(qtbot, tmp_path):
+    context = AppContext()
+    context.set_project(Project.create(tmp_path / "project"))
+    widget = CrawlTab(context)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    yield widget
+    context.jobs.stop_all()
+    context.set_project(None)
+
+
+def _point_at(tab, booru):
+    tab.set_base_url(booru.base_url)
+    tab.delay.setValue(0)
+    tab.min_height.setValue(0)
+    tab.size_original.setChecked(True)
+    for cb in tab.rating_checks.values():
+        cb.setChecked(True)
+    for cb in tab.type_checks.values():
+        cb.setChecked(True)
+
+
+def _images(tab):
+    return [p for p in tab.context.project.images_dir.iterdir() if not p.name.startswith(".")]
+
+
+def test_typing_tags_gives_chips_and_suggestions(tab, qtbot, fakebooru):
+    booru = fakebooru("safebooru", posts=60)
+    _point_at(tab, booru)
+    tab.tags.edit.setFocus()
+    qtbot.keyClicks(tab.tags.edit, "so")
+    # Suggestions arrive from the site's autocomplete.php without blocking typing.
+    qtbot.waitUntil(lambda: "solo" in tab.tags.model.stringList(), timeout=5000)
+    assert booru.stats["autocomplete"] >= 1
+    qtbot.keyClicks(tab.tags.edit, "lo")
+    qtbot.keyClick(tab.tags.edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(tab.tags.edit, "-chibi ")
+    assert tab.tags.include_tags() == ["solo"] and tab.tags.exclude_tags() == ["chibi"]
+    assert tab.tags.edit.text() == ""
+    [chip] = [c for c in tab.tags.chips.findChildren(QToolButton) if c.objectName() == "chip:-chibi"]
+    chip.click()
+    assert tab.tags.exclude_tags() == []
+    q = tab.query()
+    assert q.tags == ["solo"] and q.size == "original"
+
+
+def test_start_pause_resume_to_the_end(tab, qtbot, fakebooru):
+    booru = fakebooru("safebooru", posts=120)
+    booru.latency_ms = 10
+    _point_at(tab, booru)
+    tab.concurrency.setValue(2)
+    qtbot.keyClicks(tab.tags.edit, "solo")
+    qtbot.keyClick(tab.tags.edit, Qt.Key.Key_Return)
+    qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert tab.worker is not None and not tab.start_button.isEnabled()
+    qtbot.waitUntil(lambda: len(_images(tab)) >= 10, timeout=20000)
+
+    qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
+    assert tab.pause_button.text() == "Resume"
+    qtbot.wait(400)                          # downloads already running may finish...
+    paused_count = len(_images(tab))
+    requests_paused = booru.stats.total
+    qtbot.wait(600)                          # ...but nothing new starts while paused
+    assert len(_images(tab)) == paused_count and booru.stats.total == requests_paused
+
+    qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
+    assert tab.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=30000)
+    expected = sum(1 for p in booru.dataset.posts if "solo" in p.tags)
+    assert len(_images(tab)) == expected
+    assert "Done:" in tab.log_view.toPlainText()
+    assert f"downloaded {expected}" in tab.counts_label.text()
+    assert tab.strip.count() > 0
+    assert tab.past.rowCount() == 1 and tab.past.item(0, 3).text() == "done"
+
+
+def test_stop_then_resume_from_past_crawls(tab, qtbot, fakebooru):
+    booru = fakebooru("safebooru", posts=150)
+    booru.latency_ms = 10
+    _point_at(tab, booru)
+    tab.concurrency.setValue(2)
+    tab.start()
+    qtbot.waitUntil(lambda: len(_images(tab)) >= 10, timeout=20000)
+    tab.stop()
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=20000)
+    assert "Stopped by the user" in tab.log_view.toPlainText()
+    assert tab.past.rowCount() == 1 and tab.past.item(0, 3).text() == "stopped"
+    assert len(_images(tab)) < 150
+    tab.past.selectRow(0)
+    qtbot.mouseClick(tab.resume_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=30000)
+    assert len(_images(tab)) == 150
+    assert tab.past.item(0, 3).text() == "done"
+
+
+def test_blocked_crawl_says_why(tab, qtbot, fakebooru):
+    booru = fakebooru("gelbooru", posts=20)
+    tab.site_combo.setCurrentIndex(tab.site_combo.findData("gelbooru"))
+    _point_at(tab, booru)
+    errors = []
+    tab.context.error_raised.connect(lambda title, msg: errors.append(msg))
+    tab.start()
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=10000)
+    assert errors and "API key" in errors[0]
+    assert "Blocked" in tab.log_view.toPlainText()
