@@ -62,7 +62,9 @@ class CrawlTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(form)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(400)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The whole form always shows; only its height scrolls on small screens.
+        scroll.setMinimumWidth(form.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -81,8 +83,10 @@ class CrawlTab(QWidget):
         self.strip.setFlow(QListView.Flow.LeftToRight)
         self.strip.setWrapping(False)
         self.strip.setIconSize(QSize(THUMB_PX, THUMB_PX))
-        self.strip.setFixedHeight(THUMB_PX + 26)
+        self.strip.setFixedHeight(THUMB_PX + 34)
+        self.strip.setGridSize(QSize(THUMB_PX + 8, THUMB_PX + 8))
         self.strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.strip.setMovement(QListView.Movement.Static)
         rl.addWidget(self.strip)
         rl.addWidget(QLabel("What happened"))
@@ -96,6 +100,7 @@ class CrawlTab(QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
         outer = QVBoxLayout(self)
         outer.addWidget(splitter)
 
@@ -369,7 +374,9 @@ class CrawlTab(QWidget):
 
     # -- reports ---------------------------------------------------------------------------------
     def _on_progress(self, done: int, total: int, message: str, extra: dict) -> None:
-        self.job_id = extra.get("job_id", self.job_id)
+        if extra.get("job_id") is not None and extra["job_id"] != self.job_id:
+            self.job_id = extra["job_id"]
+            self.refresh_past()  # the running crawl joins the list at once
         if total > 0:
             self.progress.setRange(0, total)
             self.progress.setValue(min(done, total))
@@ -405,12 +412,14 @@ class CrawlTab(QWidget):
             self.strip.takeItem(self.strip.count() - 1)
 
     def _ended(self, text: str) -> None:
-        self._log(text)
+        if not self.log_view.toPlainText().rstrip().endswith(text):  # the crawl may have said it
+            self._log(text)
         self.worker = None
         self._set_running(False)
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
+        self.rate_label.setText("Not running.")
         self.refresh_past()
 
     def _on_finished(self, outcome) -> None:
