@@ -86,7 +86,8 @@ def to_unit_range(pixels: np.ndarray) -> np.ndarray:
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """float [-1, 1] -> uint8 [0, 255] (clipped: generator output can overshoot slightly)."""
-    return np.clip(np.rint((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    scaled = np.nan_to_num((np.asarray(images, np.float32) + 1.0) * 127.5)  # NaN shows as black
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
 def selection_key(paths: Sequence[Path], resolution: int) -> str:
@@ -182,7 +183,8 @@ def _truncate_rows(path: Path, rows: int) -> None:
     trimmed = np.lib.format.open_memmap(trimmed_path, mode="w+", dtype=full.dtype,
                                         shape=(rows,) + full.shape[1:])
     for start in range(0, rows, 512):
-        trimmed[start:start + 512] = full[start:start + 512]
+        stop = min(rows, start + 512)
+        trimmed[start:stop] = full[start:stop]
     trimmed.flush()
     del trimmed, full
     os.replace(trimmed_path, path)

@@ -93,9 +93,14 @@ def build_generator(config: GanConfig, name: str = "generator"):
     return model
 
 
-def _leaky_relu_01(x):
+def leaky_relu(slope: float):
+    """max(x, slope·x): LeakyReLU as plain ops. TF's grappler logs "remapper failed" and skips
+    optimising when it tries to fuse conv + bias + LeakyRelu inside a loop or our own conv."""
     import keras
-    return keras.ops.maximum(x, 0.1 * x)
+
+    def leaky(x):
+        return keras.ops.maximum(x, slope * x)
+    return leaky
 
 
 def build_discriminator(config: GanConfig, name: str = "discriminator"):
@@ -107,6 +112,7 @@ def build_discriminator(config: GanConfig, name: str = "discriminator"):
     norm = config.spec.d_norm
     spectral = _spectral_layers() if norm == "spectral" else None
     chans = list(reversed(stage_channels(config)))  # res/2 ... 4×4
+    leaky = leaky_relu(0.1 if spectral is not None else 0.2)  # SNGAN used 0.1, DCGAN 0.2
     model = keras.Sequential(name=name)
     model.add(keras.Input((config.resolution, config.resolution, 3)))
     for i, c in enumerate(chans):
@@ -119,12 +125,7 @@ def build_discriminator(config: GanConfig, name: str = "discriminator"):
                 model.add(layers.BatchNormalization())
             elif i > 0 and norm == "layer":
                 model.add(layers.LayerNormalization(axis=[1, 2, 3]))
-        if spectral is not None:
-            # max(x, 0.1x) is LeakyReLU(0.1); as its own op it dodges a TF grappler bug that logs
-            # "remapper failed" when fusing conv + bias + LeakyRelu with our custom conv.
-            model.add(layers.Activation(_leaky_relu_01))
-        else:
-            model.add(layers.LeakyReLU(0.2))
+        model.add(layers.Activation(leaky))
     model.add(layers.Flatten())
     if spectral is not None:
         model.add(spectral(1))

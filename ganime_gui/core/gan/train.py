@@ -192,7 +192,9 @@ class GanTrainer:
             b = tf.shape(reals)[1]
             real_sign = tf.constant(0.0)
             d_total = tf.constant(0.0)
-            for i in range(spec.n_critic):
+            # Several critic steps run as a graph loop (traced once) rather than unrolled.
+            critic_steps = tf.range(spec.n_critic) if spec.n_critic > 1 else range(1)
+            for i in critic_steps:
                 x = reals[i]
                 z = rng.normal([b, cfg.latent_dim])
                 with tf.GradientTape() as tape:

@@ -1,0 +1,147 @@
+"""The trainer: it learns, checkpoints, resumes exactly, stops cleanly and reports divergence."""
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from ganime_gui.core.gan import runs
+from ganime_gui.core.gan.train import GanTrainer, TrainingDiverged, load_generator, resume_config
+from ganime_gui.core.jobs import JobCancelled, UserError
+
+
+def weights_of(model):
+    return [np.array(w) for w in model.get_weights()]
+
+
+@pytest.mark.parametrize("arch", ["diffaug", "dcgan", "wgan-gp"])
+def test_steps_change_generator_and_give_finite_images(arch, make_config, prepared_npy, tmp_path):
+    config = make_config(arch=arch, total_kimg=0.016 * (5 if arch == "wgan-gp" else 1))
+    trainer = GanTrainer(config, prepared_npy, tmp_path / "run")
+    trainer.build()
+    before = weights_of(trainer.G)
+    reports = []
+    result = trainer.run(lambda done, total, message="", **extra: reports.append((done, extra)))
+    assert result.finished and result.step == 2
+    after = weights_of(trainer.G)
+    assert any(not np.allclose(a, b) for a, b in zip(before, after))
+    images = trainer.generate(np.random.default_rng(0).standard_normal((5, 16)).astype(np.float32))
+    assert images.shape == (5, 32, 32, 3)
+    assert np.isfinite(images).all() and images.min() >= -1 and images.max() <= 1
+    # What the GUI needs from a run: a reals grid, sample grids, the log and the progress values.
+    assert (tmp_path / "run" / "reals.png").is_file() and runs.list_fake_grids(tmp_path / "run")
+    final = reports[-1][1]
+    assert final["event"] == "finished" and final["kimg"] == pytest.approx(config.images_per_step * 2 / 1000)
+    assert {"sec_per_kimg", "img_per_s", "augment_p", "grid", "checkpoint"} <= set(final)
+    losses = [r for r in runs.read_log(tmp_path / "run") if "d_loss" in r]
+    assert losses and all(np.isfinite([r["d_loss"], r["g_loss"]]).all() for r in losses)
+
+
+def test_checkpoint_then_resume_continues_exactly(make_config, prepared_npy, tmp_path):
+    run_dir = tmp_path / "run"
+    first = GanTrainer(make_config(total_kimg=0.024), prepared_npy, run_dir)
+    first.run()
+    saved_latents = first.preview_z.numpy()
+    saved_rng = first.rng.state.numpy()
+    saved_ema = weights_of(first.G_ema)
+    assert first.step == 3
+
+    config = resume_config(run_dir, total_kimg=0.040)
+    resumed = GanTrainer(config, prepared_npy, run_dir, resume=True)
+    resumed.build()
+    assert resumed.step == 3 and resumed.kimg == pytest.approx(0.024)
+    assert np.array_equal(resumed.preview_z.numpy(), saved_latents)
+    assert np.array_equal(resumed.rng.state.numpy(), saved_rng)
+    assert all(np.array_equal(a, b) for a, b in zip(weights_of(resumed.G_ema), saved_ema))
+    assert resumed.g_opt.iterations.numpy() == first.g_opt.iterations.numpy()
+    result = resumed.run()
+    assert result.step == 5
+    log = runs.read_log(run_dir)
+    assert [r["event"] for r in log if r.get("event") in ("start", "resume", "finished")] == \
+        ["start", "finished", "resume", "finished"]
+
+
+def test_resume_refuses_a_different_architecture(make_config, prepared_npy, tmp_path):
+    run_dir = tmp_path / "run"
+    runs.write_run_info(run_dir, make_config(), prepared_npy)
+    with pytest.raises(UserError, match="resolution"):
+        resume_config(run_dir, resolution=64)
+    assert resume_config(run_dir, total_kimg=7.0).total_kimg == 7.0
+    ckpt = run_dir / runs.CHECKPOINTS_DIR / "ckpt-000000004"
+    ckpt.mkdir(parents=True)
+    (ckpt / "state.json").write_text("{}")
+    with pytest.raises(UserError, match="already holds a run"):
+        GanTrainer(make_config(), prepared_npy, run_dir).run()
+
+
+def test_stop_leaves_a_loadable_checkpoint(make_config, prepared_npy, tmp_path):
+    run_dir = tmp_path / "run"
+    trainer = GanTrainer(make_config(total_kimg=10), prepared_npy, run_dir)
+    steps = []
+
+    def progress(done, total, message="", **extra):
+        steps.append(done)
+
+    with pytest.raises(JobCancelled):
+        trainer.run(progress, cancelled=lambda: len(steps) > 0 and steps[-1] >= 2)
+    ckpt = runs.latest_checkpoint(run_dir)
+    assert ckpt is not None and runs.checkpoint_state(ckpt)["step"] == trainer.step >= 2
+    loaded = load_generator(run_dir)
+    assert loaded.step == trainer.step
+    assert np.array_equal(loaded.preview_z.numpy(), trainer.preview_z.numpy())
+    z = trainer.preview_z.numpy()[:2]
+    assert np.allclose(loaded.generate(z), trainer.generate(z), atol=1e-5)
+    assert runs.read_log(run_dir)[-1]["event"] == "stopped"
+
+
+def test_pause_checkpoints_and_waits_until_unpaused(make_config, prepared_npy, tmp_path):
+    trainer = GanTrainer(make_config(total_kimg=0.032), prepared_npy, tmp_path / "run")
+    events = []
+    paused_at = {}
+
+    def progress(done, total, message="", **extra):
+        events.append(extra.get("event"))
+        if extra.get("event") == "step" and done >= 1 and not paused_at:
+            trainer.pause()
+        if extra.get("event") == "paused":
+            paused_at["step"] = done
+            # Unpause from another thread, as the GUI does, after checking nothing moves.
+            threading.Timer(0.3, trainer.unpause).start()
+
+    result = trainer.run(progress)
+    assert "paused" in events and "unpaused" in events and result.finished and result.step == 4
+    states = [runs.checkpoint_state(c)["step"] for c in runs.list_checkpoints(tmp_path / "run")]
+    assert paused_at["step"] in states
+
+
+def test_nan_is_reported_in_words_and_last_good_checkpoint_kept(make_config, prepared_npy, tmp_path):
+    run_dir = tmp_path / "run"
+    trainer = GanTrainer(make_config(total_kimg=1.0, checkpoint_every_kimg=0.016, preview_every_kimg=0),
+                         prepared_npy, run_dir)
+    good = []
+
+    def progress(done, total, message="", **extra):
+        if extra.get("checkpoint") and not good:
+            good.append(runs.latest_checkpoint(run_dir))
+            # Poison the training images from here on: the next batches carry NaN into the loss.
+            trainer.sampler.data = np.full((10, 32, 32, 3), np.nan, np.float32)
+
+    with pytest.raises(TrainingDiverged) as caught:
+        trainer.run(progress)
+    message = str(caught.value)
+    assert "diverged" in message and "NaN" in message and good[0].name in message
+    assert runs.latest_checkpoint(run_dir) == good[0]  # nothing after the NaN was saved
+    assert runs.read_log(run_dir)[-1]["event"] == "diverged"
+
+
+def test_adaptive_augmentation_moves_p_and_is_checkpointed(make_config, prepared_npy, tmp_path):
+    # A target below any possible E[sign(D(real))] makes ADA raise p at every adjustment (every
+    # 4 steps) by 4 steps × 8 images / 500 images; a target above it keeps p at its floor, 0.
+    rising = GanTrainer(make_config(total_kimg=0.064, augment_target=-2.0, augment_speed_kimg=0.5),
+                        prepared_npy, tmp_path / "up")
+    rising.run()
+    assert float(rising.augment_p.numpy()) == pytest.approx(2 * 4 * 8 / 500)
+    state = json.loads((runs.latest_checkpoint(tmp_path / "up") / "state.json").read_text())
+    assert state["augment_p"] == pytest.approx(2 * 4 * 8 / 500)
