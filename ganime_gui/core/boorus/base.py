@@ -347,6 +347,23 @@ def load_json(body: bytes) -> Any:
         raise BadResponse(f"The site sent something that is not JSON: {text[:120]!r}") from exc
 
 
+def parse_post_array(adapter: "SiteAdapter", body: bytes, make_post) -> Page:
+    """A JSON array of posts (Danbooru, Moebooru): also one object, an empty body, an error."""
+    data = load_json(body)
+    if data is None:
+        return Page([])
+    if isinstance(data, dict):
+        if data.get("success") is False:
+            raise BadResponse(f"{adapter.title} reported an error: "
+                              f"{data.get('message') or data.get('reason')}")
+        data = [data]
+    if not isinstance(data, list):
+        raise BadResponse(f"Unexpected answer from {adapter.title}: {body[:120]!r}")
+    posts = [p for p in (make_post(d) for d in data if isinstance(d, dict)) if p is not None]
+    return Page(posts, None, raw_count=len(data), skipped=len(data) - len(posts),
+                min_id=min_entry_id(data))
+
+
 def looks_like_challenge(status: int, headers: Mapping[str, str], body: bytes) -> bool:
     h = {k.lower(): str(v).lower() for k, v in headers.items()}
     if h.get("cf-mitigated") == "challenge":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .base import (BadResponse, DeepPagingRefused, Page, Post, Request, SiteAdapter, Suggestion,
-                   TagLimitExceeded, Variant, clean_md5, ext_of, load_json, min_entry_id, normalise_rating,
+                   TagLimitExceeded, Variant, clean_md5, ext_of, load_json, normalise_rating, parse_post_array,
                    raise_for_status, split_tags, to_int)
 
 
@@ -55,18 +55,7 @@ class DanbooruAdapter(SiteAdapter):
 
     def parse_list(self, status: int, headers: Mapping[str, str], body: bytes) -> Page:
         self.check_error(status, headers, body)
-        data = load_json(body)
-        if data is None:
-            return Page([])
-        if isinstance(data, dict):
-            if data.get("success") is False:
-                raise BadResponse(f"Danbooru reported an error: {data.get('message')}")
-            data = [data]
-        if not isinstance(data, list):
-            raise BadResponse("Unexpected answer from Danbooru.")
-        posts = [p for p in (self.post(d) for d in data if isinstance(d, dict)) if p is not None]
-        return Page(posts, None, raw_count=len(data), skipped=len(data) - len(posts),
-                    min_id=min_entry_id(data))
+        return parse_post_array(self, body, self.post)
 
     def post(self, d: Mapping) -> Post | None:
         post_id = to_int(d.get("id"))

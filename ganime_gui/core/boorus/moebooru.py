@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from .base import (BadResponse, Page, Post, Request, SiteAdapter, Suggestion, Variant, clean_md5,
-                   ext_of, load_json, min_entry_id, normalise_rating, split_tags, to_int)
+from .base import (Page, Post, Request, SiteAdapter, Suggestion, Variant, clean_md5,
+                   ext_of, load_json, normalise_rating, parse_post_array, split_tags, to_int)
 from .dapi import keyset_tags, parse_xml, raise_for_error_document
 
 
@@ -44,18 +44,7 @@ class MoebooruAdapter(SiteAdapter):
 
     def parse_list(self, status: int, headers: Mapping[str, str], body: bytes) -> Page:
         self.check_error(status, headers, body)
-        data = load_json(body)
-        if data is None:
-            return Page([])
-        if isinstance(data, dict):
-            if data.get("success") is False:
-                raise BadResponse(f"The site reported an error: {data.get('reason') or data.get('message')}")
-            data = [data]
-        if not isinstance(data, list):
-            raise BadResponse("Unexpected answer from the Moebooru site.")
-        posts = [p for p in (self.post(d) for d in data if isinstance(d, dict)) if p is not None]
-        return Page(posts, None, raw_count=len(data), skipped=len(data) - len(posts),
-                    min_id=min_entry_id(data))
+        return parse_post_array(self, body, self.post)
 
     def post(self, d: Mapping) -> Post | None:
         post_id = to_int(d.get("id"))
