@@ -12,7 +12,7 @@ import random
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from PIL import Image
 
@@ -161,23 +161,21 @@ class Dataset:
         i = self._by_legacy.get(stem)
         return None if i is None else self._posts[i]
 
-    def by_md5(self, md5: str) -> Post | None:
+    def by_md5(self, md5: str, among: Sequence[Post] | None = None) -> Post | None:
         """The post whose file has this md5. Clients learn md5s from listings, which compute them,
-        so this is a dict hit; otherwise (a URL kept from an earlier run) every md5 is computed."""
+        so this is a dict hit; otherwise (a URL kept from an earlier run) the md5s of ``among``
+        (default: every post, which draws them all) are computed until it turns up."""
         i = self._by_md5.get(md5)
         if i is None and len(self._by_md5) < self.size:
-            for p in self.posts:
-                if self.md5(p) == md5:
-                    return p
-            return None
+            return next((p for p in (self.posts if among is None else among) if self.md5(p) == md5), None)
         return None if i is None else self.posts[i]
 
-    def by_stem(self, stem: str) -> Post | None:
-        """A post by its file stem: a 40-hex legacy name or a 32-hex md5."""
+    def by_stem(self, stem: str, among: Sequence[Post] | None = None) -> Post | None:
+        """A post by its file stem: a 40-hex legacy name or a 32-hex md5 (see :meth:`by_md5`)."""
         if len(stem) == 40:
             return self.by_legacy_name(stem)
         if len(stem) == 32:
-            post = self.by_md5(stem)
+            post = self.by_md5(stem, among)
             return post if post is not None and not post.legacy_name else None
         return None
 
@@ -256,6 +254,10 @@ class Dataset:
         if post.index not in self._md5:
             self.file_bytes(post)
         return self._md5[post.index]
+
+    def drawn(self) -> int:
+        """How many posts' files have been drawn (their md5 is known)."""
+        return len(self._md5)
 
     def file_size(self, post: Post) -> int:
         if post.index not in self._file_size:

@@ -222,7 +222,7 @@ class _Body:
         self.torso = body * (0.42 if chibi else 0.38)
         self.legs = body - self.neck - self.torso
         self.shoulder_w = self.head_h * (0.62 if chibi else 1.45)
-        self.limb_w = max(1.0, self.shoulder_w * (0.26 if chibi else 0.17))
+        self.limb_w = self.shoulder_w * (0.26 if chibi else 0.17)  # >= 1 px only when drawn
         self.arm = self.torso * (1.0 if chibi else 1.3)
 
     def span(self, pose: str) -> float:

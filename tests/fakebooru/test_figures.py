@@ -110,3 +110,16 @@ def test_upper_body_crops_show_a_figure_filling_the_picture():
         rows = np.where(mask.any(axis=1))[0]
         if spec.background == "white":
             assert rows.size and rows[0] < h * 0.1 and rows[-1] == h - 1, seed
+
+
+@pytest.mark.parametrize("height", [64, 90, 400])
+def test_standing_figures_fill_most_of_the_height_at_every_size(height):
+    tall = []
+    for seed in range(30):
+        spec = random_spec(random.Random(seed), upper_body=0.0, two_characters=0.0, busy=0.0)
+        w, h = figure_size(spec, height, seed)
+        mask = np.asarray(draw_figure(spec, w, h, seed).convert("L")) < 250
+        if spec.background == "white":
+            rows = np.where(mask.any(axis=1))[0]
+            tall.append((rows[-1] - rows[0] + 1) / h)
+    assert min(tall) > 0.45 and np.median(tall) > 0.7, tall

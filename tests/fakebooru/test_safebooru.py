@@ -195,3 +195,14 @@ def test_unknown_paths_are_404_and_stats_count_kinds(http, booru):
     get(http, booru, "/autocomplete.php", q="a")
     assert booru.stats["other"] == before.get("other", 0) + 1
     assert booru.stats["autocomplete"] == before.get("autocomplete", 0) + 1
+
+
+def test_a_file_url_from_an_earlier_run_is_found_by_drawing_only_its_directory(http):
+    from ganime_gui.fakebooru.testing import running_fakebooru
+    with running_fakebooru(posts=300, seed=5) as first:
+        post = get(http, first, DAPI, json=1, limit=1, pid=10).json()[0]
+        assert post["image"].startswith(post["hash"])  # named by md5, not a legacy name
+    with running_fakebooru(posts=300, seed=5) as second:
+        r = http.get(post["file_url"].replace(first.base_url, second.base_url))
+        assert hashlib.md5(r.content).hexdigest() == post["hash"]
+        assert second.dataset.drawn() <= 100  # one directory drawn, not the whole catalogue

@@ -26,6 +26,7 @@ TITLE_RATING = {"general": "Safe", "sensitive": "Safe", "questionable": "Questio
                 "explicit": "Explicit"}
 SITE_TZ = timezone(timedelta(hours=-5))
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+POSTS_PER_DIRECTORY = 100
 
 
 def created_at_text(unix: int) -> str:
@@ -77,13 +78,15 @@ class Safebooru(Profile):
 
     # -- naming ----------------------------------------------------------------------------------
     def directory(self, post: Post):
-        return 1 + post.index // 100
+        return 1 + post.index // POSTS_PER_DIRECTORY
 
     def stem(self, post: Post) -> str:
         return self.dataset.stem(post)
 
-    def post_by_stem(self, stem: str) -> Post | None:
-        return self.dataset.by_stem(stem)
+    def post_by_stem(self, stem: str, directory: str) -> Post | None:
+        """The post a file name names; an md5 not listed yet is looked for in its directory."""
+        first = (int(directory) - 1) * POSTS_PER_DIRECTORY if directory.isdigit() else 0
+        return self.dataset.by_stem(stem, self.dataset.posts[first: first + POSTS_PER_DIRECTORY])
 
     def image_name(self, post: Post) -> str:
         return self.faults.hostile_name(post.id, f"{self.stem(post)}.{post.ext}")
@@ -101,7 +104,7 @@ class Safebooru(Profile):
         prefix = AREA_PREFIX[area]
         if not stem.startswith(prefix):
             return not_found()
-        post = self.post_by_stem(stem[len(prefix):])
+        post = self.post_by_stem(stem[len(prefix):], directory)
         if post is None or str(self.directory(post)) != directory:
             return not_found()
         return self.serve_variant(post, AREA_VARIANT[area], ext, side=self.thumb_side)
