@@ -229,3 +229,31 @@ def test_stray_partial_files_are_cleaned(fakebooru, project):
     crawl(project, booru)
     assert not any(p.name.endswith(".part") for p in project.images_dir.iterdir())
     assert os.listdir(project.images_dir)
+
+
+@pytest.mark.parametrize("profile", ["safebooru", "gelbooru", "danbooru", "moebooru"])
+def test_every_profile_survives_the_common_faults(fakebooru, project, profile):
+    booru = fakebooru(profile, posts=90, seed=6,
+                      faults="429=3:retry_after=0,503=4,drop=13,truncate=0.2,hostile_name=0.3,empty_body")
+    creds = Credentials("1", "key") if profile == "gelbooru" else None
+    out = crawl(project, booru, credentials=creds, options=fast_options(page_size=40))
+    assert out.state == "done", out.reason
+    assert out.stats.downloaded == 90 and len(image_files(project)) == 90
+    assert_files_match_names(project)
+
+
+def test_gelbooru_single_post_object(fakebooru, project):
+    # 41 posts in pages of 40: the last page holds one post, sent as an object, not a list.
+    booru = fakebooru("gelbooru", posts=41, faults="post_object")
+    out = crawl(project, booru, credentials=Credentials("1", "k"), options=fast_options(page_size=40))
+    assert out.state == "done" and out.stats.downloaded == 41
+
+
+def test_retry_after_is_honoured(fakebooru, project):
+    import time
+    booru = fakebooru("safebooru", posts=10, faults="429=2:retry_after=1")
+    t0 = time.monotonic()
+    out = crawl(project, booru)
+    assert out.state == "done" and out.stats.downloaded == 10
+    assert time.monotonic() - t0 >= 1.0
+    assert booru.stats.by_status[429] >= 1
