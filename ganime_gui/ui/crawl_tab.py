@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImageReader, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox,
-                               QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+                               QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QListView, QListWidget,
                                QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton,
                                QRadioButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
@@ -24,6 +24,7 @@ from ganime_gui.core.crawl import (SEED_TAGS, SUGGESTED_BLACKLIST, CrawlOptions,
 from ganime_gui.core.crawl.query import DEFAULT_FILE_TYPES
 from ganime_gui.core.crawl.stats import CrawlStats, format_eta
 from ganime_gui.core.crawl.suggest import suggest_tags
+from ganime_gui.core.importer import import_folder
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.widgets.tag_input import TagInput
 
@@ -253,6 +254,11 @@ class CrawlTab(QWidget):
         self.resume_button.clicked.connect(self.resume_selected)
         h.addWidget(self.resume_button)
         h.addStretch(1)
+        self.import_button = QPushButton("Import a folder…")
+        self.import_button.setToolTip("Add images you already have (an old crawl's <hash>.<ext> "
+                                      "files, a dataset folder) to the project, hashed like crawled ones.")
+        self.import_button.clicked.connect(self._ask_import_folder)
+        h.addWidget(self.import_button)
         v.addLayout(h)
         return box
 
@@ -371,6 +377,35 @@ class CrawlTab(QWidget):
         self.pause_button.setText("Pause")
         if hasattr(self, "resume_button"):
             self.resume_button.setEnabled(not running and self.context.project is not None)
+            self.import_button.setEnabled(not running and self.context.project is not None)
+
+    def _ask_import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import images from a folder")
+        if folder:
+            self.import_folder(folder)
+
+    def import_folder(self, folder: str) -> None:
+        if self.worker is not None or self.context.project is None:
+            return
+        project = self.context.project
+        self._log(f"Importing images from {folder}.")
+
+        def job(progress, cancelled):
+            with project.open_catalog() as catalog:
+                return import_folder(project, catalog, folder, progress, cancelled)
+
+        self.progress.setRange(0, 0)
+        self.worker = self.context.jobs.start(
+            job, "Import", on_progress=self._on_import_progress,
+            on_finished=lambda result: self._ended(result.describe()),
+            on_failed=self._on_failed, on_cancelled=lambda: self._ended("Import stopped."))
+        self._set_running(True)
+
+    def _on_import_progress(self, done: int, total: int, message: str, _extra: dict) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        self.rate_label.setText(message)
 
     # -- reports ---------------------------------------------------------------------------------
     def _on_progress(self, done: int, total: int, message: str, extra: dict) -> None:

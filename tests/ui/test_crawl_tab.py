@@ -118,3 +118,15 @@ def test_blocked_crawl_says_why(tab, qtbot, fakebooru):
     qtbot.waitUntil(lambda: tab.worker is None, timeout=10000)
     assert errors and "API key" in errors[0]
     assert "Blocked" in tab.log_view.toPlainText()
+
+
+def test_import_a_folder(tab, qtbot, tmp_path):
+    from PIL import Image
+    folder = tmp_path / "old"
+    folder.mkdir()
+    for i, color in enumerate(("red", "green", "blue")):
+        Image.new("RGB", (20, 40), color).save(folder / f"{i:040x}.png")
+    tab.import_folder(str(folder))
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=10000)
+    assert len(_images(tab)) == 3
+    assert "Imported 3 images" in tab.log_view.toPlainText()
