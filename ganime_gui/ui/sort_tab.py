@@ -189,8 +189,7 @@ class SortTab(QWidget):
         self.pace = PaceMeter()
         self.setEnabled(project is not None)
         self._fill_set_combo()
-        if project is not None and self.catalog.label_set("chibi") is None \
-                and not self.catalog.label_sets():
+        if project is not None and not self.catalog.label_sets():
             self.catalog.ensure_default_label_sets()
             self._fill_set_combo()
         self.reload()
@@ -226,6 +225,12 @@ class SortTab(QWidget):
         has_model = bool(self.catalog and self.label_set
                          and self.catalog.latest_model_for(self.label_set.name))
         self.predicted_combo.setVisible(has_model)
+        # The model-based views wait for a classifier's predictions of this label set.
+        hint = "" if has_model else "Needs a classifier's predictions (Train tab)"
+        for combo, key in ((self.show_combo, "mislabelled"), (self.order_combo, "uncertain")):
+            item = combo.model().item(combo.findData(key))
+            item.setEnabled(has_model)
+            item.setToolTip(hint)
 
     def _on_set_changed(self) -> None:
         if not self._reloading:

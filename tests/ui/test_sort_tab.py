@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.project import Project
 from ganime_gui.core.sorting import DUPLICATE_SET
-from ganime_gui.core.sorting.demo import attach_post, catalog_generated
+from ganime_gui.core.sorting.demo import attach_post, attach_predictions, catalog_generated
 from ganime_gui.fakebooru.figures import write_image_folder
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.sort_tab import SortTab
@@ -203,6 +203,25 @@ def test_filters_unlabelled_label_tag_size_and_order(tab):
     tab.min_side.editingFinished.emit()
     assert 0 < tab.model.rowCount() < COUNT
     assert all(min(r.width, r.height) >= 300 for r in tab.model.rows)
+
+
+def test_model_queues_open_once_a_classifier_has_predicted(tab):
+    combo = tab.order_combo
+    assert not combo.model().item(combo.findData("uncertain")).isEnabled()
+    a, b, c = ids(tab, range(3))
+    attach_predictions(tab.context.catalog, "chibi", ["chibi", "not_chibi"],
+                       {a: [0.9, 0.1], b: [0.45, 0.55], c: [0.3, 0.7]})
+    tab.context.predictions_changed.emit()
+    assert combo.model().item(combo.findData("uncertain")).isEnabled()
+    combo.setCurrentIndex(combo.findData("uncertain"))
+    assert [r.id for r in tab.model.rows] == [b, c, a]
+    tab.predicted_combo.setCurrentIndex(tab.predicted_combo.findData("chibi"))
+    assert [r.id for r in tab.model.rows] == [a]
+    key(tab, Qt.Key.Key_2)                                    # the model says chibi
+    tab.predicted_combo.setCurrentIndex(0)
+    tab.order_combo.setCurrentIndex(0)
+    tab.show_combo.setCurrentIndex(tab.show_combo.findData("mislabelled"))
+    assert [r.id for r in tab.model.rows] == [a]
 
 
 def test_thumbnails_load_and_zoom_changes_the_size(tab, qtbot):

@@ -247,3 +247,20 @@ class SortingMixin:
                 (site, post_id, " ".join(tags), "downloaded", file_id)).lastrowid
             self.db.executemany("INSERT INTO post_tags(tag, post_id) VALUES (?,?)",
                                 [(t, pid) for t in tags])
+
+    def attach_demo_predictions(self, label_set: str, classes: list[str],
+                                scores: dict[int, list[float]], name: str = "demo") -> int:
+        """A model with predictions, for demo and test data (the classifier writes real ones)."""
+        now = time.time()
+        with self.db.transaction():
+            model_id = self.db.execute(
+                "INSERT INTO models(name, path, label_set, classes, backbone, input_size, "
+                "created_at) VALUES (?,?,?,?,?,?,?)",
+                (f"{name}-{now}", f"models/{name}.keras", label_set, json.dumps(classes), "demo",
+                 64, now)).lastrowid
+            self.db.executemany(
+                "INSERT INTO predictions(model_id, file_id, scores, predicted, confidence, at) "
+                "VALUES (?,?,?,?,?,?)",
+                [(model_id, f, json.dumps(s), classes[s.index(max(s))], max(s), now)
+                 for f, s in scores.items()])
+        return model_id

@@ -32,3 +32,9 @@ def attach_post(catalog: Catalog, file_id: int, post_id: int, tags: list[str],
                 site: str = "demo") -> None:
     """A crawled post with tags pointing at a file (the crawler writes these for real)."""
     catalog.attach_demo_post(site, post_id, file_id, tags)
+
+
+def attach_predictions(catalog: Catalog, label_set: str, classes: list[str],
+                       scores: dict[int, list[float]]) -> int:
+    """A classifier's predictions (file id -> one score per class); returns the model id."""
+    return catalog.attach_demo_predictions(label_set, classes, scores)

@@ -1,31 +1,17 @@
 """Queues: every filter and order of the Sort tab, on a catalog with generated pictures."""
-import json
-import time
-
 import pytest
 
 from ganime_gui.core.jobs import UserError
 from ganime_gui.core.sorting import QueueSpec, build_queue, next_unlabelled
-from ganime_gui.core.sorting.demo import attach_post
+from ganime_gui.core.sorting.demo import attach_post, attach_predictions
 
 
 def ids(rows):
     return [r.id for r in rows]
 
 
-def add_model(catalog, predictions: dict[int, list[float]], label_set="chibi",
-              classes=("chibi", "not_chibi")) -> int:
-    with catalog.db.transaction():
-        model_id = catalog.db.execute(
-            "INSERT INTO models(name, path, label_set, classes, backbone, input_size, created_at) "
-            "VALUES (?,?,?,?,?,?,?)", (f"m{time.time()}", "models/m.keras", label_set,
-                                       json.dumps(list(classes)), "small", 64, time.time())).lastrowid
-        catalog.db.executemany(
-            "INSERT INTO predictions(model_id, file_id, scores, predicted, confidence, at) "
-            "VALUES (?,?,?,?,?,?)",
-            [(model_id, f, json.dumps(s), classes[s.index(max(s))], max(s), time.time())
-             for f, s in predictions.items()])
-    return model_id
+def add_model(catalog, predictions: dict[int, list[float]]) -> int:
+    return attach_predictions(catalog, "chibi", ["chibi", "not_chibi"], predictions)
 
 
 def test_unlabelled_and_by_label(sorted_project):
