@@ -174,8 +174,6 @@ class Request:
     url: str
     params: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
-    # What the body should be: used to tell an API answer from an HTML error page.
-    expects: str = "json"
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,7 @@ class MoebooruAdapter(SiteAdapter):
                                                "page": 1, **self._auth()})
 
     def count_request(self, tags: list[str]) -> Request | None:
-        return Request(self.url("post.xml"), {"tags": " ".join(tags), "limit": 1, **self._auth()},
-                       expects="xml")
+        return Request(self.url("post.xml"), {"tags": " ".join(tags), "limit": 1, **self._auth()})
 
     def parse_count(self, status: int, headers: Mapping[str, str], body: bytes) -> int | None:
         self.check_error(status, headers, body)

@@ -30,8 +30,7 @@ class SafebooruAdapter(SiteAdapter):
         return parse_dapi_body(self, body)
 
     def count_request(self, tags: list[str]) -> Request | None:
-        return Request(self.url(DAPI_PATH), dapi_params(limit=1, pid=0, tags=" ".join(tags)),
-                       expects="xml")
+        return Request(self.url(DAPI_PATH), dapi_params(limit=1, pid=0, tags=" ".join(tags)))
 
     def parse_count(self, status: int, headers: Mapping[str, str], body: bytes) -> int | None:
         self.check_error(status, headers, body)
@@ -83,7 +82,7 @@ class SafebooruHtml(SafebooruAdapter):
 
     def list_request(self, tags: list[str], before_id: int | None, limit: int) -> Request:
         return Request(self.url(DAPI_PATH), {"page": "post", "s": "list", "pid": 0,
-                                             "tags": keyset_tags(tags, before_id)}, expects="html")
+                                             "tags": keyset_tags(tags, before_id)})
 
     def count_request(self, tags: list[str]) -> Request | None:
         return None

@@ -17,7 +17,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ganime_gui import __version__
-from ganime_gui.core.boorus.base import (ChallengeBlocked, NetworkError, RateLimited, Request,
+from ganime_gui.core.boorus.base import (BooruError, ChallengeBlocked, NetworkError, RateLimited, Request,
                                          looks_like_challenge, parse_retry_after)
 from ganime_gui.core.jobs import CancelledFn, never_cancelled
 
@@ -113,7 +113,11 @@ class HttpClient:
                 resp = self.session.get(request.url, params=request.params or None,
                                         headers=request.headers or None, stream=stream,
                                         timeout=policy.timeout_s)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidSchema) as exc:
+                raise BooruError(f"{request.url} is not a usable address ({type(exc).__name__}). "
+                                 f"Check the base URL.") from exc
+            except requests.RequestException as exc:
                 last_problem = f"{type(exc).__name__}"
                 self.notify(f"No answer from {_host(request.url)} ({last_problem}); trying again "
                             f"in {backoff:.1f} s ({attempt} of {policy.attempts}).")

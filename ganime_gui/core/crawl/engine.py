@@ -14,10 +14,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from ganime_gui.core.boorus import Credentials, make_adapter
-from ganime_gui.core.boorus.base import (BadResponse, Blocked, BooruError, Page, Post,
-                                         SiteAdapter)
+from ganime_gui.core.boorus.base import BadResponse, Blocked, Page, Post, SiteAdapter
 from ganime_gui.core.catalog import Catalog
-from ganime_gui.core.jobs import CancelledFn, JobCancelled, ProgressFn, UserError
+from ganime_gui.core.jobs import (CancelledFn, JobCancelled, ProgressFn, UserError, never_cancelled,
+                                  no_progress)
 from ganime_gui.core.project import Project
 
 from .client import HttpClient, RetryPolicy, redact
@@ -128,8 +128,14 @@ class Crawler:
             state = "stopped"
         except Blocked as exc:
             state, reason_head = "blocked", f"{_BLOCKED_WORDS.get(exc.kind, 'Blocked')}: {exc}"
-        except BooruError as exc:
+        except UserError as exc:   # a site error, a refused file name, a full disk
             state, reason_head = "failed", f"Stopped on an error: {exc}"
+        except Exception as exc:
+            # Say so in the catalog too (not just "running" forever), then let the job report it.
+            self.catalog.update_crawl(self.job_id, state="failed", stats=self.stats.to_json(),
+                                      end_reason=f"Stopped on an unexpected error: "
+                                                 f"{type(exc).__name__}: {exc}")
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             self._collect_finished()
@@ -410,7 +416,6 @@ def run_crawl(project: Project, site: str, query: CrawlQuery, *, base_url: str |
               progress: ProgressFn | None = None, cancelled: CancelledFn | None = None,
               resume_job: int | None = None) -> CrawlOutcome:
     """Run one crawl to its end in this thread (the headless command, tests, the benchmark)."""
-    from ganime_gui.core.jobs import never_cancelled, no_progress
     with project.open_catalog() as catalog:
         if resume_job is not None:
             crawler = Crawler.resume(project, catalog, resume_job, credentials, options)
