@@ -487,3 +487,20 @@ def load_generator(run_dir: str | Path, checkpoint: str | Path | None = None) ->
         raise UserError(f"{run_dir} has no checkpoint yet.")
     trainer.restore(ckpt)
     return trainer
+
+
+def make_training_job(trainer: GanTrainer, paths=None, cache_dir=None):
+    """The core job the GAN tab runs: prepare ``paths`` into ``cache_dir`` first when given
+    (cached: instant when unchanged), then train. Pause and resume go through ``trainer``."""
+    from ganime_gui.core.gan.dataset import prepare_dataset
+
+    def job(progress: ProgressFn, cancelled: CancelledFn) -> TrainResult:
+        if paths is not None:
+            prepared = prepare_dataset(paths, cache_dir, trainer.config.resolution, progress, cancelled)
+            progress(prepared.count, prepared.count, f"Prepared {prepared.count} images"
+                     + (f" ({len(prepared.skipped)} unreadable, skipped)" if prepared.skipped else ""),
+                     event="prepared", prepared=str(prepared.path), skipped=len(prepared.skipped))
+            trainer.data_path = prepared.path
+        return trainer.run(progress, cancelled)
+
+    return job
