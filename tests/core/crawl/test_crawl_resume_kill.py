@@ -29,7 +29,7 @@ def _file_stems(paths) -> set[str]:
 
 def test_kill_9_mid_crawl_then_resume(fakebooru, tmp_path):
     booru = fakebooru("safebooru", posts=POSTS, max_limit=40)
-    booru.latency_ms = 15  # slow enough to be killed mid-way
+    booru.latency_ms = 30  # slow enough to be killed mid-way
     project_dir = tmp_path / "project"
     Project.create(project_dir)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
