@@ -93,6 +93,7 @@ class Dataset:
         self._cache_bytes = 0
         self._cache_limit = cache_bytes
         self._cache_lock = threading.Lock()
+        self._memo: OrderedDict = OrderedDict()
         self._draw_locks = [threading.Lock() for _ in range(64)]
 
     # -- catalogue -------------------------------------------------------------------------------
@@ -204,6 +205,19 @@ class Dataset:
         if self._parents is None:
             self._parents = {p.duplicate_of for p in self.posts if p.duplicate_of >= 0}
         return post.index in self._parents
+
+    def remember(self, key, make):
+        """``make()``, kept for the same ``key`` among the last 64 (query results)."""
+        with self._cache_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = make()
+        with self._cache_lock:
+            self._memo[key] = value
+            while len(self._memo) > 64:
+                self._memo.popitem(last=False)
+        return value
 
     # -- pictures --------------------------------------------------------------------------------
     def image(self, post: Post, width: int | None = None, height: int | None = None,

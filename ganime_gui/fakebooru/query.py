@@ -9,7 +9,6 @@ letters g/s/q/e and ``safe``; ``-rating:x`` negates), ``id:N``, ``id:<N``, ``id:
 """
 from __future__ import annotations
 
-import functools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -98,11 +97,7 @@ def run(query: Query, dataset: Dataset) -> list[Post]:
 
 
 def search(text: str | None, dataset: Dataset, rating_aliases: dict[str, str] | None = None) -> list[Post]:
-    """The posts matching ``text``; repeated searches (every page of a crawl) hit a cache."""
-    return _cached_search(dataset, " ".join(sorted(set((text or "").split()))),
-                          tuple(sorted((rating_aliases or RATING_ALIASES).items())))
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_search(dataset: Dataset, text: str, aliases: tuple) -> list[Post]:
-    return run(parse(text, dict(aliases)), dataset)
+    """The posts matching ``text``. Every page of a crawl asks again, so results are kept in the
+    dataset's own small cache (not a global one, which would keep finished servers alive)."""
+    key = (" ".join(sorted(set((text or "").split()))), tuple(sorted((rating_aliases or {}).items())))
+    return dataset.remember(("search", key), lambda: run(parse(text, rating_aliases), dataset))

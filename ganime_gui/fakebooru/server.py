@@ -55,10 +55,11 @@ class Stats:
     def total(self) -> int:
         return sum(self.by_kind.values())
 
-    def paths(self, kind_prefix: str = "") -> list[str]:
-        """Request targets seen, oldest first, optionally only those starting with a prefix."""
+    def paths(self, prefix: str = "") -> list[str]:
+        """Request targets (path and query) seen, oldest first; only those starting with
+        ``prefix`` when given."""
         with self._lock:
-            return [t for _, t, _ in self.log if t.startswith(kind_prefix)]
+            return [t for _, t, _ in self.log if t.startswith(prefix)]
 
 
 class RateLimiter:

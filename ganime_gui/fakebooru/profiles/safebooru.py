@@ -207,6 +207,7 @@ class Safebooru(Profile):
     # -- HTML ------------------------------------------------------------------------------------
     def html_list(self, req: Request) -> Response:
         tags = req.query.get("tags", "")
+        tags = "" if tags == "all" else tags  # the site's own word for no filter
         offset = max(req.int_param("pid", 0), 0)
         size = self.html_page_size
         if offset > self.deep_limit:
