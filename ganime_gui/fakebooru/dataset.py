@@ -33,6 +33,7 @@ COPYRIGHTS = {
 ARTISTS = tuple(f"{a}_{b}" for a in ("yamada", "kuro", "mizu", "sora", "hoshi", "neko")
                 for b in ("taro", "ink", "(studio)", "pen"))
 FLAVOUR = figures.FLAVOUR_TAGS + (">_<", ":d", "commentary_request")
+SPECIAL_TYPES = {"original": COPYRIGHT, "highres": META, "absurdres": META, "commentary_request": META}
 RATINGS = ("general", "sensitive", "questionable", "explicit")
 FORMAT_WEIGHTS = (("jpg", 0.65), ("png", 0.30), ("gif", 0.05))
 CONTENT_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
@@ -111,7 +112,7 @@ class Dataset:
         posts = []
         for i in range(self.size):
             next_id += rng.choice((1, 1, 1, 2, 3, 7))  # deleted posts leave gaps
-            posts.append(self._make_post(i, next_id))
+            posts.append(self._make_post(i, next_id, posts))
         index: dict[str, set[int]] = {}
         for p in posts:
             for t in p.tags:
@@ -122,14 +123,17 @@ class Dataset:
         self._tag_index = index
         self._posts = posts
 
-    def _make_post(self, i: int, post_id: int) -> Post:
+    def _make_post(self, i: int, post_id: int, earlier: list[Post]) -> Post:
         rng = random.Random(f"{self.seed}:{i}")
         spec = figures.random_spec(rng, chibi_fraction=self.chibi_fraction)
         width, height = figures.figure_size(spec, rng.randint(self.min_height, self.max_height), rng)
+        dup = rng.randrange(max(1, i - 50), i) if i > 2 and rng.random() < 0.01 else -1
+        if dup >= 0:  # a re-upload: the same picture, so the same ground truth and size
+            spec, width, height = earlier[dup].spec, earlier[dup].width, earlier[dup].height
         ext = rng.choices([f for f, _ in FORMAT_WEIGHTS], [w for _, w in FORMAT_WEIGHTS])[0]
         tags = set(spec.tags(noise=0.03, seed=rng.getrandbits(32)))
         tags.update(rng.sample(FLAVOUR, rng.randint(1, 3)))
-        types = {t: GENERAL for t in tags}
+        types = {t: SPECIAL_TYPES.get(t, GENERAL) for t in tags}
         copyright = rng.choice([*COPYRIGHTS, "original", "original"])
         types[copyright] = COPYRIGHT
         if copyright != "original":
@@ -142,7 +146,6 @@ class Dataset:
             self.tag_types.setdefault(t, kind)
         legacy = i < self.size * self.legacy_fraction
         created = FIRST_CREATED + i * 3600 + rng.randrange(3600)
-        dup = rng.randrange(max(1, i - 50), i) if i > 2 and rng.random() < 0.01 else -1
         return Post(
             index=i, id=post_id, spec=spec, width=width, height=height, ext=ext,
             legacy_name=hashlib.sha1(f"{self.seed}/{post_id}".encode()).hexdigest() if legacy else "",
@@ -224,8 +227,10 @@ class Dataset:
               seed_shift: int = 0) -> Image.Image:
         """The post's picture, drawn at (width, height) (its own size by default)."""
         w, h = width or post.width, height or post.height
-        if post.duplicate_of >= 0:
-            src = self.posts[post.duplicate_of]
+        if post.duplicate_of >= 0:  # a near-copy of the first upload (even of a re-upload)
+            src = post
+            while src.duplicate_of >= 0:
+                src = self.posts[src.duplicate_of]
             img = figures.draw_figure(src.spec, w, h, src.draw_seed + seed_shift)
             return figures.near_duplicate(img, random.Random(post.draw_seed))
         return figures.draw_figure(post.spec, w, h, post.draw_seed + seed_shift)

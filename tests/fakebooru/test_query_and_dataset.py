@@ -103,3 +103,21 @@ def test_lookup_by_md5_and_legacy_name(data):
     assert data.by_stem(data.md5(legacy)) is None  # a legacy-named file is not served by md5
     fresh = Dataset(400, seed=9, min_height=96, max_height=160)
     assert fresh.by_md5(data.md5(modern)).id == modern.id  # found without a listing first
+
+
+def test_near_duplicate_posts_share_their_originals_ground_truth_and_size():
+    data = Dataset(600, seed=4, min_height=64, max_height=80)
+    dups = [p for p in data.posts if p.duplicate_of >= 0]
+    assert dups
+    for p in dups:
+        src = data.posts[p.duplicate_of]
+        assert p.spec == src.spec and (p.width, p.height) == (src.width, src.height)
+        assert data.parent_id(p) == src.id and data.has_children(src)
+        assert data.md5(p) != data.md5(src)
+
+
+def test_tag_types_are_consistent():
+    data = Dataset(300, seed=2)
+    data.posts
+    assert data.tag_type("highres") == 5 and data.tag_type("original") == 3
+    assert data.tag_type("solo") == 0 and data.tag_type("hatsune_miku") == 4
