@@ -16,7 +16,7 @@ from typing import Callable
 
 from PySide6.QtCore import (QAbstractListModel, QEvent, QModelIndex, QObject, QPoint, QRect,
                             QRunnable, QSize, Qt, QThreadPool, Signal)
-from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
 from ganime_gui.core.catalog.sorting import QueueRow
@@ -278,12 +278,14 @@ class ThumbDelegate(QStyledItemDelegate):
     PADDING = 6
     GROUP_COLORS = ("#7f8c8d", "#2c3e50")
     CELL_COLOR = QColor("#e4e4e8")
+    MAX_PIXMAPS = 400   # scaled thumbnails kept for repaints: several screens' worth
     FRAME_COLOR = QColor("#b8b8c0")
 
     def __init__(self, view: "ThumbGridView"):
         super().__init__(view)
         self.view = view
         self.on_painted: Callable[[int, bool], None] | None = None   # (row, had image): benchmark hook
+        self._pixmaps: collections.OrderedDict[tuple, QPixmap] = collections.OrderedDict()
         self._badge_font = QFont()
         self._badge_font.setPointSizeF(8.5)
         self._badge_font.setBold(True)
@@ -305,11 +307,10 @@ class ThumbDelegate(QStyledItemDelegate):
         painter.fillRect(rect, self.CELL_COLOR)
         img = model.data(index, ThumbModel.ImageRole)
         if img is not None:
-            fitted = img.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, fitted.width(), fitted.height())
+            pixmap = self._scaled(model.rows[index.row()].md5, img, rect.size())
+            target = QRect(0, 0, pixmap.width(), pixmap.height())
             target.moveCenter(rect.center())
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            painter.drawImage(target, img)
+            painter.drawPixmap(target.topLeft(), pixmap)
             painter.setPen(self.FRAME_COLOR)
             painter.drawRect(target.adjusted(0, 0, -1, -1))
         else:
@@ -333,6 +334,21 @@ class ThumbDelegate(QStyledItemDelegate):
         painter.restore()
         if self.on_painted is not None:
             self.on_painted(index.row(), img is not None)
+
+    def _scaled(self, md5: str, img: QImage, box: QSize) -> QPixmap:
+        """The image scaled to the cell once, as a pixmap: a repaint then only copies pixels
+        (a smooth scale per paint cost most of a keypress's time)."""
+        key = (md5, box.width(), box.height(), img.cacheKey())
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            pixmap = QPixmap.fromImage(img.scaled(box, Qt.AspectRatioMode.KeepAspectRatio,
+                                                  Qt.TransformationMode.SmoothTransformation))
+            self._pixmaps[key] = pixmap
+            if len(self._pixmaps) > self.MAX_PIXMAPS:
+                self._pixmaps.popitem(last=False)
+        else:
+            self._pixmaps.move_to_end(key)
+        return pixmap
 
     def _paint_badge(self, painter: QPainter, rect: QRect, model: ThumbModel, index) -> None:
         label = model.data(index, ThumbModel.LabelRole)
