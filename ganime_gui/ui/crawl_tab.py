@@ -6,10 +6,11 @@ crawl as a job and shows what it reports (counts, rate, ETA, the newest pictures
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QImageReader, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QImageReader, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox,
                                QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QListView, QListWidget,
@@ -47,6 +48,9 @@ class CrawlTab(QWidget):
         self.context = context
         self.worker = None
         self.job_id: int | None = None
+        self._thumb_pool = ThreadPoolExecutor(1, thread_name_prefix="crawl-thumbs")
+        self._thumb_relay = _ThumbRelay(self)
+        self._thumb_relay.ready.connect(self._show_thumb)
         self._build()
         self._on_site_changed()
         context.project_changed.connect(self._on_project_changed)
@@ -432,14 +436,10 @@ class CrawlTab(QWidget):
         self.rate_label.setText(f"{rate:.1f} posts/s · {format_eta(eta_s)}")
 
     def _add_thumb(self, path: str) -> None:
-        reader = QImageReader(path)
-        size = reader.size()
-        if size.isValid():
-            size.scale(THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio)
-            reader.setScaledSize(size)  # decode small: JPEGs decode at a fraction of the cost
-        image = reader.read()
-        if image.isNull():
-            return
+        """Decode off the UI thread (a large PNG takes tens of ms); the strip adds it when ready."""
+        self._thumb_pool.submit(_read_thumb, path, self._thumb_relay)
+
+    def _show_thumb(self, path: str, image: QImage) -> None:
         item = QListWidgetItem(QIcon(QPixmap.fromImage(image)), "")
         item.setToolTip(Path(path).name)
         self.strip.insertItem(0, item)
@@ -497,6 +497,24 @@ class CrawlTab(QWidget):
                 self.past.setItem(row, col, item)
         self.past.resizeColumnsToContents()
         self.past.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+
+
+class _ThumbRelay(QObject):
+    ready = Signal(str, QImage)   # emitted from the decoding thread, delivered in the UI thread
+
+
+def _read_thumb(path: str, relay: _ThumbRelay) -> None:
+    reader = QImageReader(path)
+    size = reader.size()
+    if size.isValid():
+        size.scale(THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio)
+        reader.setScaledSize(size)  # JPEGs decode at a fraction of the cost
+    image = reader.read()
+    if not image.isNull():
+        try:
+            relay.ready.emit(path, image)
+        except RuntimeError:  # the tab is gone
+            pass
 
 
 def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:

@@ -130,3 +130,18 @@ def test_import_a_folder(tab, qtbot, tmp_path):
     qtbot.waitUntil(lambda: tab.worker is None, timeout=10000)
     assert len(_images(tab)) == 3
     assert "Imported 3 images" in tab.log_view.toPlainText()
+
+
+def test_typing_never_waits_for_a_slow_site(tab, qtbot, fakebooru):
+    import time
+    booru = fakebooru("safebooru", posts=30)
+    booru.latency_ms = 1500          # every suggestion takes 1.5 s to arrive
+    _point_at(tab, booru)
+    tab.tags.edit.setFocus()
+    t0 = time.monotonic()
+    for ch in "solo":
+        qtbot.keyClicks(tab.tags.edit, ch)
+        qtbot.wait(260)              # longer than the debounce: each pause starts a lookup
+    assert time.monotonic() - t0 < 1.45 + 0.5
+    assert tab.tags.edit.text() == "solo"
+    qtbot.waitUntil(lambda: "solo" in tab.tags.model.stringList(), timeout=6000)
