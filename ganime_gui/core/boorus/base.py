@@ -203,6 +203,7 @@ class SiteAdapter:
     default_base_url = ""
     max_page_size = 100
     server_tag_limit: int | None = None     # None: no limit worth enforcing
+    cursor_is_a_tag = True                  # paging adds "id:<N" to the tags (not Danbooru's b<N>)
     needs_credentials = False
     credential_help = ""
     # Polite default: the fewest seconds between two requests to the same host.

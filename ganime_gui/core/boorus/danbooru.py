@@ -19,6 +19,7 @@ class DanbooruAdapter(SiteAdapter):
     default_base_url = "https://danbooru.donmai.us"
     max_page_size = 200
     server_tag_limit = 2
+    cursor_is_a_tag = False
     credential_help = "Your login name and an API key from danbooru.donmai.us > My Account > API Key."
     polite_interval_s = 1.0
 

@@ -86,6 +86,8 @@ class SitePlan:
 def plan_for_site(query: CrawlQuery, adapter: SiteAdapter) -> SitePlan:
     wanted = list(query.tags) + [f"-{t}" for t in query.exclude]
     limit = adapter.server_tag_limit
+    if limit is not None and adapter.cursor_is_a_tag:
+        limit -= 1  # the keyset cursor "id:<N" takes one of the site's tag slots
     if limit is None:
         server = wanted
     else:

@@ -29,6 +29,8 @@ def test_plan_respects_the_site_tag_limit():
     dan = plan_for_site(q, make_adapter("danbooru"))
     assert dan.server_tags == ["full_body", "solo"]
     assert dan.client_tags == ["standing"] and dan.client_exclude == ["chibi", "comic"]
+    moe = plan_for_site(CrawlQuery(tags=list("abcdefg")), make_adapter("moebooru"))
+    assert moe.server_tags == list("abcde") and moe.client_tags == ["f", "g"]  # 6 minus the cursor
     safe = plan_for_site(q, make_adapter("safebooru"))
     assert safe.server_tags == ["full_body", "solo", "standing", "-chibi"]
     assert safe.client_tags == [] and safe.client_exclude == ["comic"]
