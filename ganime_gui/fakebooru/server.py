@@ -23,7 +23,7 @@ from ganime_gui.core.jobs import UserError
 from ganime_gui.fakebooru.dataset import Dataset
 from ganime_gui.fakebooru.faults import Faults
 from ganime_gui.fakebooru.profiles import PROFILES
-from ganime_gui.fakebooru.profiles.base import FILE_KINDS, Options, Request, Response
+from ganime_gui.fakebooru.profiles.base import FILE_KINDS, Options, Request, Response, not_found
 
 
 class Stats:
@@ -201,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif limiter is not None and not limiter.allow():
             resp = srv.profile.rate_limited()
         elif route is None:
-            resp = Response(404, b"<html><body><h1>404 Not Found</h1></body></html>")
+            resp = not_found()
         else:
             try:
                 resp = route[1](req)

@@ -4,7 +4,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-import requests
 
 from ganime_gui.fakebooru import query
 
