@@ -11,6 +11,7 @@ from .crawls import CrawlRecord, CrawlsMixin
 from .db import Database, schema_version
 from .files import FileRecord, FilesMixin
 from .posts import PostsMixin
+from .predictions import ModelRecord, PredictionsMixin
 from .labels import DEFAULT_LABEL_SETS, LabelSet, LabelsMixin
 from .runs import RunRecord, RunsMixin
 from .schema import MIGRATIONS
@@ -19,7 +20,7 @@ from .sorting import SortingMixin
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class Catalog(FilesMixin, LabelsMixin, RunsMixin, SortingMixin, PostsMixin, CrawlsMixin):
+class Catalog(FilesMixin, LabelsMixin, RunsMixin, SortingMixin, PostsMixin, CrawlsMixin, PredictionsMixin):
     def __init__(self, path: str | Path):
         self.db = Database(path)
         self.path = self.db.path
@@ -38,5 +39,5 @@ class Catalog(FilesMixin, LabelsMixin, RunsMixin, SortingMixin, PostsMixin, Craw
         self.close()
 
 
-__all__ = ["Catalog", "CrawlRecord", "Database", "FileRecord", "LabelSet", "RunRecord", "DEFAULT_LABEL_SETS",
+__all__ = ["Catalog", "CrawlRecord", "Database", "FileRecord", "LabelSet", "ModelRecord", "RunRecord", "DEFAULT_LABEL_SETS",
            "SCHEMA_VERSION"]
