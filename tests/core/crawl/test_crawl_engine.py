@@ -209,18 +209,26 @@ def test_html_fallback_when_the_api_is_broken(fakebooru, project, monkeypatch):
     booru = fakebooru("safebooru", posts=50)
     from ganime_gui.core.boorus import safebooru
 
-    # The API answers an HTML page (as a site with its API switched off would).
     real = safebooru.SafebooruAdapter.list_request
 
-    def broken_api(self, tags, before_id, limit):
+    def api_answers_html(self, tags, before_id, limit):
+        # Point the API request at a page that answers HTML, as a site with its API off would.
         req = real(self, tags, before_id, limit)
-        return type(req)(req.url.replace("index.php", "index.php"), {**req.params, "page": "post", "s": "view"})
+        return type(req)(req.url, {**req.params, "page": "post", "s": "view"})
 
-    monkeypatch.setattr(safebooru.SafebooruAdapter, "list_request", broken_api)
+    monkeypatch.setattr(safebooru.SafebooruAdapter, "list_request", api_answers_html)
     out = crawl(project, booru)
     assert out.state == "done", out.reason
     assert out.stats.downloaded == 50
     assert booru.stats["html"] > 1
+    assert_files_match_names(project)
+
+
+def test_polite_pacing_stays_under_the_sites_rate_limit(fakebooru, project):
+    booru = fakebooru("safebooru", posts=25, rate_limit=20)     # 20 requests/s, then 429
+    out = crawl(project, booru, options=fast_options(interval_s=0.06))
+    assert out.state == "done" and out.stats.downloaded == 25
+    assert booru.stats.by_status[429] == 0
 
 
 def test_stray_partial_files_are_cleaned(fakebooru, project):
