@@ -14,6 +14,10 @@ from ganime_gui.core.gan.config import GanConfig
 from ganime_gui.core.tfsetup import import_tensorflow
 
 _INIT_STD = 0.02  # DCGAN's N(0, 0.02) initialisation
+# PyTorch's default (its momentum 0.1), which DCGAN code uses. Keras's 0.99 leaves the running
+# statistics near their initial values for hundreds of steps, so early previews (inference mode)
+# come out flat grey.
+_BN_MOMENTUM = 0.9
 
 
 def stage_channels(config: GanConfig) -> list[int]:
@@ -81,12 +85,12 @@ def build_generator(config: GanConfig, name: str = "generator"):
     model.add(keras.Input((config.latent_dim,)))
     model.add(layers.Dense(4 * 4 * chans[0], use_bias=False, kernel_initializer=init))
     model.add(layers.Reshape((4, 4, chans[0])))
-    model.add(layers.BatchNormalization())
+    model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM))
     model.add(layers.ReLU())
     for c in chans[1:]:
         model.add(layers.Conv2DTranspose(c, 4, strides=2, padding="same", use_bias=False,
                                          kernel_initializer=init))
-        model.add(layers.BatchNormalization())
+        model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM))
         model.add(layers.ReLU())
     model.add(layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=init))
     model.add(layers.Activation("tanh", dtype="float32"))
@@ -122,7 +126,7 @@ def build_discriminator(config: GanConfig, name: str = "discriminator"):
             model.add(layers.Conv2D(c, 4, strides=2, padding="same", kernel_initializer=init,
                                     use_bias=(i == 0 or norm != "batch")))
             if i > 0 and norm == "batch":
-                model.add(layers.BatchNormalization())
+                model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM))
             elif i > 0 and norm == "layer":
                 model.add(layers.LayerNormalization(axis=[1, 2, 3]))
         model.add(layers.Activation(leaky))

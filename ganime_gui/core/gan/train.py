@@ -73,6 +73,7 @@ class GanTrainer:
         self._built = False
         self._speed: float | None = None  # seconds per step, smoothed
         self._preview_step = -1
+        self._window: list[tuple[float, float, float]] = []
 
     # -- control from other threads ---------------------------------------------------------------
     def pause(self) -> None:
@@ -286,7 +287,7 @@ class GanTrainer:
         next_ckpt = (int(self.images_shown.numpy() // ck_every) + 1) * ck_every if ck_every else math.inf
         last_ckpt_time = time.monotonic()
         last_report = 0.0
-        window: list[tuple[float, float, float]] = []  # (d_loss, g_loss, seconds) since last log line
+        self._window = []  # (d_loss, g_loss, seconds) of the steps since the last log line
         executor = ThreadPoolExecutor(1, thread_name_prefix="gan-batches")
         try:
             pending = executor.submit(self._batch, self.step)
@@ -305,16 +306,15 @@ class GanTrainer:
                 self._check_finite(d_loss, g_loss)
                 self._track_speed(seconds)
                 self._adapt_augmentation(real_sign)
-                window.append((d_loss, g_loss, seconds))
+                self._window.append((d_loss, g_loss, seconds))
                 shown = int(self.images_shown.numpy())
                 event = None
                 if shown >= next_preview:
                     latest_grid = self._save_preview()
                     next_preview += every
                     event = "preview"
-                if len(window) >= cfg.log_every_steps:
-                    self._log_window(window)
-                    window = []
+                if len(self._window) >= cfg.log_every_steps:
+                    self._flush_log()
                 minutes = (time.monotonic() - last_ckpt_time) / 60
                 if shown >= next_ckpt or (cfg.checkpoint_every_minutes and minutes >= cfg.checkpoint_every_minutes):
                     self.save_checkpoint()
@@ -326,8 +326,7 @@ class GanTrainer:
                     last_report = now
                     progress(self.step, self.total_steps, f"{self.kimg:.1f} kimg", grid=str(latest_grid),
                              d_loss=d_loss, g_loss=g_loss, event=event or "step", **self._status())
-            if window:
-                self._log_window(window)
+            self._flush_log()
             if self._preview_step != self.step:
                 latest_grid = self._save_preview()
             ckpt = self.save_checkpoint()
@@ -347,6 +346,7 @@ class GanTrainer:
         return split_over_replicas(self.strategy, batch)
 
     def _stop(self, progress: ProgressFn, latest_grid) -> TrainResult:
+        self._flush_log()
         ckpt = self.save_checkpoint()
         self.log.write(event="stopped", step=self.step, kimg=self.kimg)
         progress(self.step, self.total_steps, f"Stopped at {self.kimg:.1f} kimg; checkpoint saved",
@@ -354,6 +354,7 @@ class GanTrainer:
         raise JobCancelled()
 
     def _wait_while_paused(self, progress: ProgressFn, cancelled: CancelledFn, latest_grid) -> None:
+        self._flush_log()
         ckpt = self.save_checkpoint()
         self.log.write(event="paused", step=self.step, kimg=self.kimg)
         progress(self.step, self.total_steps, f"Paused at {self.kimg:.1f} kimg", grid=str(latest_grid),
@@ -412,8 +413,12 @@ class GanTrainer:
             self.augment_p.assign(float(np.clip(self.augment_p.numpy() + adjust, 0.0, 1.0)))
             self.ada_sum, self.ada_count = 0.0, 0
 
-    def _log_window(self, window) -> None:
-        arr = np.asarray(window)
+    def _flush_log(self) -> None:
+        """Write the mean losses and speed of the steps since the last log line."""
+        if not self._window:
+            return
+        arr = np.asarray(self._window)
+        self._window = []
         status = self._status()
         self.log.write(step=self.step, kimg=self.kimg, d_loss=float(arr[:, 0].mean()),
                        g_loss=float(arr[:, 1].mean()), sec_per_kimg=status["sec_per_kimg"],

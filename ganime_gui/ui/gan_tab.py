@@ -1,0 +1,660 @@
+"""The GAN tab: pick the training images, start / pause / stop a run and watch its samples improve.
+
+All the work is ``ganime_gui.core.gan``: this widget builds a ``GanConfig`` from the form, runs the
+training job through the worker layer and shows what it reports: the real-image grid, then the
+fixed-latent sample grids (a slider scrubs back through the run folder's ``fakes*.png``), loss
+curves, speed, ETA and augmentation strength. A past run folder (the GUI's or a headless
+``ganime train-gan`` run) opens the same way and can be continued from its last checkpoint.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea,
+                               QSlider, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
+
+from ganime_gui.core.gan import runs
+from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
+from ganime_gui.core.gan.dataset import RESOLUTIONS, list_image_files
+from ganime_gui.core.jobs import UserError
+from ganime_gui.ui.context import AppContext
+from ganime_gui.ui.widgets.image_view import ImageView
+from ganime_gui.ui.widgets.live_plot import LivePlot
+
+log = logging.getLogger("ganime.ui.gan")
+
+FOLDER_SOURCE = "__folder__"
+ALL_SOURCE = "__all__"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:  # None or NaN
+        return "–"
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h {m:02d}m" if h else (f"{m}m {s:02d}s" if m else f"{s}s")
+
+
+class GanTab(QWidget):
+    SHORTCUTS: list[tuple[str, str]] = []
+
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.worker = None
+        self.trainer = None
+        self.run_dir: Path | None = None
+        self.run_record_id: int | None = None
+        self.folder: Path | None = None
+        self.grids: list[tuple[str, Path]] = []  # (title, path): reals first, then fakes by kimg
+        self._follow = True  # show each new sample grid as it comes
+        self._build()
+        context.project_changed.connect(self._on_project_changed)
+        self._on_project_changed(context.project)
+        self._update_buttons()
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        controls = QWidget()
+        side = QVBoxLayout(controls)
+        side.addWidget(self._data_box())
+        side.addWidget(self._model_box())
+        side.addLayout(self._run_buttons())
+        side.addWidget(self._stats_box())
+        side.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(310)
+        scroll.setMaximumWidth(380)
+
+        self.grid_title = QLabel("No run yet")
+        self.grid_title.setStyleSheet("font-weight: 600")
+        self.grid_view = ImageView("Start a run to see real images here, then the generator's samples "
+                                   "from fixed latent vectors as it learns.\nOr open a past run folder.")
+        self.grid_slider = QSlider(Qt.Orientation.Horizontal)
+        self.grid_slider.setToolTip("Scrub through the sample grids saved so far")
+        self.grid_slider.valueChanged.connect(self._show_grid_at)
+        self.grid_slider.actionTriggered.connect(self._on_user_scrub)
+        self.export_grid_button = QPushButton("Export grid…")
+        self.export_grid_button.clicked.connect(self._export_grid)
+        self.interpolation_button = QPushButton("Interpolation…")
+        self.interpolation_button.setToolTip("Walk between random latents with the latest checkpoint's "
+                                             "generator: an animated GIF or a PNG strip")
+        self.interpolation_button.clicked.connect(self._export_interpolation)
+        grid_bar = QHBoxLayout()
+        grid_bar.addWidget(self.grid_slider, 1)
+        grid_bar.addWidget(self.export_grid_button)
+        grid_bar.addWidget(self.interpolation_button)
+        grid_panel = QWidget()
+        grid_layout = QVBoxLayout(grid_panel)
+        grid_layout.setContentsMargins(0, 0, 0, 0)
+        grid_layout.addWidget(self.grid_title)
+        grid_layout.addWidget(self.grid_view, 1)
+        grid_layout.addLayout(grid_bar)
+
+        self.loss_plot = LivePlot("Losses", "kimg", "loss")
+        self.loss_plot.add_series("D", "#d62728")
+        self.loss_plot.add_series("G", "#1f77b4")
+        self.metric_plot = LivePlot("KID (lower is better)", "kimg", "KID ×10³")
+        self.metric_plot.add_series("KID ×10³", "#2ca02c", symbol="o")
+        self.metric_label = QLabel("KID / FID: not computed yet")
+        self.metric_label.setWordWrap(True)
+        plots = QWidget()
+        plots_layout = QVBoxLayout(plots)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.addWidget(self.loss_plot, 3)
+        plots_layout.addWidget(self.metric_plot, 2)
+        plots_layout.addWidget(self.metric_label)
+
+        right = QSplitter(Qt.Orientation.Horizontal)
+        right.addWidget(grid_panel)
+        right.addWidget(plots)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        layout = QHBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addWidget(right, 1)
+
+    def _data_box(self) -> QGroupBox:
+        box = QGroupBox("Training images")
+        form = QFormLayout(box)
+        self.source_combo = QComboBox()
+        self.source_combo.setToolTip("Images with this label (rejected ones left out), all images, or a folder")
+        self.source_combo.activated.connect(self._on_source_activated)
+        self.source_count = QLabel("")
+        self.res_combo = QComboBox()
+        for r in RESOLUTIONS:
+            self.res_combo.addItem(f"{r} × {r}", r)
+        self.mirror_check = QCheckBox("Random left-right flips")
+        export = QToolButton()
+        export.setText("Export prepared set")
+        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(export)
+        menu.addAction("As .npy ([-1, 1] floats)…", lambda: self._export_prepared("npy"))
+        menu.addAction("As a folder of PNGs…", lambda: self._export_prepared("png"))
+        export.setMenu(menu)
+        self.export_data_button = export
+        form.addRow("Images", self.source_combo)
+        form.addRow("", self.source_count)
+        form.addRow("Size", self.res_combo)
+        form.addRow("", self.mirror_check)
+        form.addRow("", export)
+        return box
+
+    def _model_box(self) -> QGroupBox:
+        box = QGroupBox("Model")
+        form = QFormLayout(box)
+        self.arch_combo = QComboBox()
+        for key, spec in ARCHITECTURES.items():
+            self.arch_combo.addItem(spec.title, key)
+        self.arch_combo.setCurrentIndex(list(ARCHITECTURES).index(DEFAULT_ARCH))
+        self.arch_combo.setToolTip("DiffAugment + spectral norm + hinge + EMA is the data-efficient "
+                                   "default for a few thousand images; DCGAN and WGAN-GP are the seed's")
+        self.batch_spin = self._spin(2, 1024, 64)
+        self.kimg_spin = self._double(0.1, 100000, 2000, " kimg")
+        self.kimg_spin.setToolTip("Stop after this many thousand real images were shown")
+        self.preview_spin = self._double(0.01, 1000, 4, " kimg")
+        self.preview_spin.setToolTip("Save a sample grid (fakes<kimg>.png) this often")
+        self.checkpoint_spin = self._double(0.1, 10000, 50, " kimg")
+        self.width_spin = self._spin(4, 256, 64)
+        self.width_spin.setToolTip("Channels of the widest-resolution block; smaller is faster and weaker")
+        self.latent_spin = self._spin(8, 1024, 128)
+        self.seed_spin = self._spin(0, 2**31 - 1, 0)
+        form.addRow("Architecture", self.arch_combo)
+        form.addRow("Batch", self.batch_spin)
+        form.addRow("Train for", self.kimg_spin)
+        form.addRow("Samples every", self.preview_spin)
+        form.addRow("Checkpoint every", self.checkpoint_spin)
+        form.addRow("Width", self.width_spin)
+        form.addRow("Latent size", self.latent_spin)
+        form.addRow("Seed", self.seed_spin)
+        return box
+
+    def _run_buttons(self) -> QVBoxLayout:
+        self.start_button = QPushButton("Start new run")
+        self.start_button.clicked.connect(self.start_new_run)
+        self.continue_button = QPushButton("Continue run")
+        self.continue_button.setToolTip("Resume the open run from its latest checkpoint")
+        self.continue_button.clicked.connect(self.continue_run)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after this step; a checkpoint is written so it can continue")
+        self.stop_button.clicked.connect(self.stop)
+        self.open_button = QPushButton("Open run…")
+        self.open_button.clicked.connect(self._ask_open_run)
+        self.metrics_button = QToolButton()
+        self.metrics_button.setText("KID / FID")
+        self.metrics_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.metrics_button)
+        menu.addAction("Keras InceptionV3, ImageNet (downloads once; compares runs of this app)",
+                       lambda: self._compute_metrics("keras-imagenet"))
+        menu.addAction("Inception 2015-12-05 graph file… (comparable with pytorch-fid)",
+                       lambda: self._compute_metrics("inception-graph"))
+        menu.addAction("InceptionV3 weights file…", lambda: self._compute_metrics("keras-weights"))
+        self.metrics_button.setMenu(menu)
+        self.metric_samples = self._spin(50, 50000, 2000)
+        self.metric_samples.setToolTip("Generated and real images scored")
+        rows = QVBoxLayout()
+        for pair in ((self.start_button, self.continue_button), (self.pause_button, self.stop_button),
+                     (self.open_button, self.metrics_button)):
+            row = QHBoxLayout()
+            for w in pair:
+                row.addWidget(w)
+            rows.addLayout(row)
+        samples_row = QHBoxLayout()
+        samples_row.addWidget(QLabel("Metric samples"))
+        samples_row.addWidget(self.metric_samples)
+        rows.addLayout(samples_row)
+        return rows
+
+    def _stats_box(self) -> QGroupBox:
+        box = QGroupBox("Progress")
+        form = QFormLayout(box)
+        self.stat_labels: dict[str, QLabel] = {}
+        for key, title in (("kimg", "Images shown"), ("sec_per_kimg", "Seconds / kimg"),
+                           ("img_per_s", "Images / s"), ("eta", "ETA"), ("augment_p", "Augmentation p"),
+                           ("losses", "D / G loss"), ("checkpoint", "Checkpoint")):
+            label = QLabel("–")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.stat_labels[key] = label
+            form.addRow(title, label)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        form.addRow(self.status_label)
+        return box
+
+    @staticmethod
+    def _spin(lo: int, hi: int, value: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        return spin
+
+    @staticmethod
+    def _double(lo: float, hi: float, value: float, suffix: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(lo, hi)
+        spin.setDecimals(2)
+        spin.setValue(value)
+        spin.setSuffix(suffix)
+        return spin
+
+    # -- data selection --------------------------------------------------------------------------
+    def _on_project_changed(self, project) -> None:
+        self._fill_sources()
+
+    def _fill_sources(self) -> None:
+        from ganime_gui.core.gan.selection import label_choices
+
+        current = self.source_combo.currentData()
+        self.source_combo.clear()
+        catalog = self.context.catalog
+        if catalog is not None:
+            for label_set, label, count in label_choices(catalog):
+                self.source_combo.addItem(f"{label_set}: {label} ({count})", (label_set, label))
+            self.source_combo.addItem(f"All images in the project ({catalog.count_files()})", ALL_SOURCE)
+        self.source_combo.addItem(f"Folder: {self.folder}" if self.folder else "A folder…", FOLDER_SOURCE)
+        index = self.source_combo.findData(current)
+        self.source_combo.setCurrentIndex(index if index >= 0 else 0)
+        self._prefer_clean_label()
+
+    def _prefer_clean_label(self) -> None:
+        """Start on the seed's clean class (not_chibi) when it has images."""
+        if self.source_combo.currentData() not in (ALL_SOURCE, FOLDER_SOURCE) or self.source_combo.count() == 1:
+            return
+        index = self.source_combo.findData(("chibi", "not_chibi"))
+        if index >= 0:
+            self.source_combo.setCurrentIndex(index)
+
+    def _on_source_activated(self, index: int) -> None:
+        if self.source_combo.itemData(index) == FOLDER_SOURCE:
+            folder = QFileDialog.getExistingDirectory(self, "Train on the images in a folder")
+            if folder:
+                self.set_folder(folder)
+
+    def set_folder(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self._fill_sources()
+        self.source_combo.setCurrentIndex(self.source_combo.findData(FOLDER_SOURCE))
+
+    def selected_paths(self) -> list[Path]:
+        from ganime_gui.core.gan.selection import all_image_paths, paths_with_label
+
+        source = self.source_combo.currentData()
+        if source == FOLDER_SOURCE:
+            if self.folder is None:
+                raise UserError("Choose a folder of images first.")
+            return list_image_files(self.folder)
+        project, catalog = self.context.project, self.context.catalog
+        if catalog is None:
+            raise UserError("Open a project, or choose a folder of images.")
+        if source == ALL_SOURCE:
+            return all_image_paths(catalog, project)
+        return paths_with_label(catalog, project, *source)
+
+    def config_from_form(self) -> GanConfig:
+        return GanConfig(arch=self.arch_combo.currentData(), resolution=self.res_combo.currentData(),
+                         batch_size=self.batch_spin.value(), total_kimg=self.kimg_spin.value(),
+                         preview_every_kimg=self.preview_spin.value(),
+                         checkpoint_every_kimg=self.checkpoint_spin.value(),
+                         base_channels=self.width_spin.value(), latent_dim=self.latent_spin.value(),
+                         seed=self.seed_spin.value(), mirror=self.mirror_check.isChecked())
+
+    def _cache_and_runs_dirs(self) -> tuple[Path, Path]:
+        project = self.context.project
+        if project is not None:
+            return project.gan_cache_dir, project.runs_dir
+        if self.folder is not None:  # no project: keep everything beside the chosen folder
+            base = self.folder.parent / f"{self.folder.name}-gan"
+            return base / "cache", base / "runs"
+        raise UserError("Open a project, or choose a folder of images.")
+
+    # -- running ---------------------------------------------------------------------------------
+    def start_new_run(self) -> None:
+        from ganime_gui.core.gan.train import GanTrainer, make_training_job
+
+        if self.is_running():
+            return
+        try:
+            paths = self.selected_paths()
+            if not paths:
+                raise UserError("The chosen images are empty: label some images or pick another source.")
+            config = self.config_from_form()
+            cache_dir, runs_dir = self._cache_and_runs_dirs()
+        except UserError as exc:
+            self.context.error("Cannot start the GAN", str(exc))
+            return
+        run_dir = runs_dir / f"gan-{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{config.resolution}"
+        self._reset_view(run_dir)
+        self.trainer = GanTrainer(config, None, run_dir)
+        self._register_run(run_dir, config)
+        self._start_job(make_training_job(self.trainer, paths, cache_dir), f"Preparing {len(paths)} images…")
+
+    def continue_run(self) -> None:
+        from ganime_gui.core.gan.train import GanTrainer, make_training_job, resume_config
+
+        if self.is_running() or self.run_dir is None:
+            return
+        try:
+            config = resume_config(self.run_dir, total_kimg=self.kimg_spin.value())
+            data = runs.read_run_info(self.run_dir)["data"]
+        except UserError as exc:
+            self.context.error("Cannot continue the run", str(exc))
+            return
+        self.trainer = GanTrainer(config, data, self.run_dir, resume=True)
+        self._start_job(make_training_job(self.trainer), "Resuming from the latest checkpoint…")
+
+    def _start_job(self, job, message: str) -> None:
+        self.status_label.setText(message)
+        self.worker = self.context.jobs.start(job, "GAN training", on_progress=self._on_progress,
+                                              on_finished=self._on_finished, on_failed=self._on_failed,
+                                              on_cancelled=self._on_cancelled)
+        self.worker.ended.connect(self._on_ended)
+        self._update_buttons()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.status_label.setText("Stopping after this step and writing a checkpoint…")
+            if self.trainer is not None:
+                self.trainer.unpause()
+            self.worker.cancel()
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if self.trainer is None or not self.is_running():
+            return
+        if paused:
+            self.status_label.setText("Pausing after this step…")
+            self.trainer.pause()
+        else:
+            self.trainer.unpause()
+
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.is_running()
+
+    def _update_buttons(self) -> None:
+        running = self.is_running()
+        has_ckpt = self.run_dir is not None and runs.latest_checkpoint(self.run_dir) is not None
+        self.start_button.setEnabled(not running)
+        self.continue_button.setEnabled(not running and has_ckpt)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.open_button.setEnabled(not running)
+        self.interpolation_button.setEnabled(has_ckpt)
+        self.metrics_button.setEnabled(has_ckpt)
+        self.export_grid_button.setEnabled(bool(self.grids))
+        if not running and self.pause_button.isChecked():
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+
+    # -- what the job reports --------------------------------------------------------------------
+    def _on_progress(self, done: int, total: int, message: str, extra: dict) -> None:
+        event = extra.get("event")
+        if message:
+            self.status_label.setText(message)
+        if "run_dir" in extra and self.run_dir is None:
+            self.run_dir = Path(extra["run_dir"])
+        if event == "reals":
+            self._refresh_grids(show="reals")
+        elif event in ("preview", "finished", "stopped", "paused", "checkpoint") or (
+                extra.get("grid") and not self._has_grid(extra["grid"])):
+            self._refresh_grids(show="latest" if self._following() else None)
+        if "d_loss" in extra:
+            self.loss_plot.append("D", extra["kimg"], extra["d_loss"])
+            self.loss_plot.append("G", extra["kimg"], extra["g_loss"])
+            self.stat_labels["losses"].setText(f"{extra['d_loss']:.3f} / {extra['g_loss']:.3f}")
+        if "kimg" in extra:
+            self._show_stats(extra)
+        if event in ("paused", "unpaused"):
+            self.status_label.setText(message)
+            self._update_buttons()
+
+    def _show_stats(self, values: dict) -> None:
+        total = values.get("total_kimg")
+        kimg = values.get("kimg", 0.0)
+        self.stat_labels["kimg"].setText(f"{kimg:.1f} kimg" + (f" of {total:g}" if total else ""))
+        if values.get("sec_per_kimg"):
+            self.stat_labels["sec_per_kimg"].setText(f"{values['sec_per_kimg']:.1f} s")
+            self.stat_labels["img_per_s"].setText(f"{values['img_per_s']:.1f}")
+        if "eta_s" in values:
+            self.stat_labels["eta"].setText(format_duration(values.get("eta_s")))
+        p = values.get("augment_p")
+        self.stat_labels["augment_p"].setText("off" if p is None else f"{p:.2f}")
+        if values.get("checkpoint"):
+            self.stat_labels["checkpoint"].setText(Path(values["checkpoint"]).name)
+
+    def _on_finished(self, result) -> None:
+        self.status_label.setText(f"Finished: {result.kimg:.1f} kimg, checkpoint {result.checkpoint.name}")
+        self._close_run_record("finished", result.kimg)
+
+    def _on_cancelled(self) -> None:
+        ckpt = runs.latest_checkpoint(self.run_dir) if self.run_dir else None
+        self.status_label.setText("Stopped; " + (f"checkpoint {ckpt.name} saved: Continue run goes on from it."
+                                                 if ckpt else "nothing was saved yet."))
+        self._close_run_record("stopped", runs.checkpoint_state(ckpt)["kimg"] if ckpt else None)
+
+    def _on_failed(self, message: str) -> None:
+        self.status_label.setText(message)
+        self._close_run_record("failed", None)
+        self.context.error("GAN training stopped", message)
+
+    def _on_ended(self) -> None:
+        self._refresh_grids(show="latest" if self._following() else None)
+        self._update_buttons()
+
+    # -- run records in the catalog --------------------------------------------------------------
+    def _register_run(self, run_dir: Path, config: GanConfig) -> None:
+        project, catalog = self.context.project, self.context.catalog
+        self.run_record_id = None
+        if catalog is None:
+            return
+        try:
+            rel = project.relpath(run_dir) if run_dir.resolve().is_relative_to(project.root.resolve()) else str(run_dir)
+            self.run_record_id = catalog.add_run("gan", run_dir.name, rel, config.to_dict())
+        except Exception:  # noqa: BLE001 - the run itself matters more than its catalog entry
+            log.exception("could not record the GAN run in the catalog")
+
+    def _close_run_record(self, state: str, kimg: float | None) -> None:
+        if self.run_record_id is None or self.context.catalog is None:
+            return
+        try:
+            self.context.catalog.update_run(self.run_record_id, state, {"kimg": kimg})
+        except Exception:  # noqa: BLE001
+            log.exception("could not update the GAN run in the catalog")
+
+    # -- grids -----------------------------------------------------------------------------------
+    def _reset_view(self, run_dir: Path | None) -> None:
+        self.run_dir = run_dir
+        self.grids = []
+        self._follow = True
+        self.loss_plot.clear()
+        self.metric_plot.clear()
+        self.metric_label.setText("KID / FID: not computed yet")
+        self.grid_view.set_path(None)
+        self.grid_title.setText(run_dir.name if run_dir else "No run yet")
+        for label in self.stat_labels.values():
+            label.setText("–")
+        self.grid_slider.blockSignals(True)
+        self.grid_slider.setRange(0, 0)
+        self.grid_slider.blockSignals(False)
+
+    def _has_grid(self, path: str) -> bool:
+        return any(str(p) == path for _, p in self.grids)
+
+    def _following(self) -> bool:
+        """True unless the user scrubbed back: then new grids arrive without moving the view."""
+        return self._follow
+
+    def _on_user_scrub(self, _action) -> None:
+        # sliderPosition already holds the new position when actionTriggered fires.
+        self._follow = self.grid_slider.sliderPosition() >= self.grid_slider.maximum()
+
+    def _refresh_grids(self, show: str | None = None) -> None:
+        if self.run_dir is None:
+            return
+        grids = []
+        reals = self.run_dir / runs.REALS_NAME
+        if reals.is_file():
+            grids.append(("Real training images", reals))
+        grids += [(f"Samples at {kimg} kimg (EMA generator, fixed latents)", path)
+                  for kimg, path in runs.list_fake_grids(self.run_dir)]
+        current = self.grid_slider.value()
+        self.grids = grids
+        self.grid_slider.blockSignals(True)
+        self.grid_slider.setRange(0, max(0, len(grids) - 1))
+        if show == "reals":
+            self.grid_slider.setValue(0)
+        elif show == "latest":
+            self.grid_slider.setValue(len(grids) - 1)
+        else:
+            self.grid_slider.setValue(min(current, len(grids) - 1))
+        self.grid_slider.blockSignals(False)
+        self._show_grid_at(self.grid_slider.value())
+        self.export_grid_button.setEnabled(bool(grids))
+
+    def _show_grid_at(self, index: int) -> None:
+        if not (0 <= index < len(self.grids)):
+            return
+        title, path = self.grids[index]
+        if self.grid_view.set_path(path):
+            self.grid_title.setText(f"{title}  ·  {index + 1}/{len(self.grids)}")
+
+    def current_grid_path(self) -> Path | None:
+        return self.grid_view.path
+
+    # -- open a run ------------------------------------------------------------------------------
+    def _ask_open_run(self) -> None:
+        start = str(self.context.project.runs_dir) if self.context.project else ""
+        folder = QFileDialog.getExistingDirectory(self, "Open a GAN run folder", start)
+        if folder:
+            self.open_run(folder)
+
+    def open_run(self, folder: str | Path) -> None:
+        """Show a past run (the GUI's or a headless one): grids, loss curves, metrics, last status."""
+        folder = Path(folder)
+        if not runs.is_run_dir(folder):
+            self.context.error("Not a GAN run", f"{folder} has no {runs.RUN_CONFIG}: choose the folder a "
+                                                f"run wrote (it holds fakes*.png and checkpoints/).")
+            return
+        self._reset_view(folder)
+        self.trainer = None
+        config = runs.read_run_config(folder)
+        records = runs.read_log(folder)
+        steps = [r for r in records if "d_loss" in r]
+        self.loss_plot.set_data("D", [r["kimg"] for r in steps], [r["d_loss"] for r in steps])
+        self.loss_plot.set_data("G", [r["kimg"] for r in steps], [r["g_loss"] for r in steps])
+        metrics = [r for r in records if r.get("event") == "metric"]
+        self.metric_plot.set_data("KID ×10³", [r["kimg"] for r in metrics], [r["kid"] * 1e3 for r in metrics])
+        if metrics:
+            self._show_metric_text(metrics[-1])
+        if steps:
+            last = steps[-1]
+            self._show_stats({**last, "total_kimg": config.total_kimg, "eta_s": None,
+                              "augment_p": last.get("augment_p")})
+            self.stat_labels["losses"].setText(f"{last['d_loss']:.3f} / {last['g_loss']:.3f}")
+        ckpt = runs.latest_checkpoint(folder)
+        self.stat_labels["checkpoint"].setText(ckpt.name if ckpt else "none")
+        ended = [r for r in records if r.get("event") in ("finished", "stopped", "diverged", "paused")]
+        self.status_label.setText(
+            f"Opened {folder.name} ({config.arch}, {config.resolution}×{config.resolution})"
+            + (f"; it {ended[-1]['event']} at {ended[-1].get('kimg', 0):.1f} kimg" if ended else ""))
+        self.kimg_spin.setValue(max(self.kimg_spin.minimum(), config.total_kimg))
+        self._refresh_grids(show="latest")
+        self._update_buttons()
+
+    # -- exports and metrics ---------------------------------------------------------------------
+    def _export_grid(self) -> None:
+        path = self.current_grid_path()
+        if path is None:
+            return
+        dest, _ = QFileDialog.getSaveFileName(self, "Export the grid", path.name, "PNG image (*.png)")
+        if dest:
+            shutil.copyfile(path, dest)
+            self.context.status(f"Saved {Path(dest).name}")
+
+    def _export_interpolation(self) -> None:
+        from ganime_gui.core.gan.interpolate import make_interpolation_job
+
+        if self.run_dir is None:
+            return
+        dest, _ = QFileDialog.getSaveFileName(self, "Export a latent interpolation", "interpolation.gif",
+                                              "Animated GIF (*.gif);;Image strip (*.png)")
+        if not dest:
+            return
+        self.context.jobs.start(make_interpolation_job(self.run_dir, dest), "Latent interpolation",
+                                on_finished=lambda p: self.context.status(f"Saved {Path(p).name}"),
+                                on_failed=lambda m: self.context.error("Interpolation failed", m))
+
+    def _export_prepared(self, kind: str) -> None:
+        from ganime_gui.core.gan.dataset import export_npy, export_png_folder, prepare_dataset
+
+        try:
+            if self.run_dir is not None and runs.is_run_dir(self.run_dir) and not self.is_running():
+                paths, data = None, runs.read_run_info(self.run_dir)["data"]
+            else:
+                paths, data = self.selected_paths(), None
+            cache_dir, _ = self._cache_and_runs_dirs() if paths is not None else (None, None)
+        except UserError as exc:
+            self.context.error("Cannot export", str(exc))
+            return
+        if kind == "npy":
+            dest, _ = QFileDialog.getSaveFileName(self, "Export the prepared set", "gan-dataset.npy",
+                                                  "NumPy array (*.npy)")
+        else:
+            dest = QFileDialog.getExistingDirectory(self, "Export the prepared set as PNGs into")
+        if not dest:
+            return
+        resolution = self.res_combo.currentData()
+
+        def job(progress, cancelled):
+            source = data or prepare_dataset(paths, cache_dir, resolution, progress, cancelled).path
+            if kind == "npy":
+                return export_npy(source, dest)
+            return export_png_folder(source, dest, progress, cancelled)
+
+        self.context.jobs.start(job, "Export prepared set",
+                                on_finished=lambda p: self.context.status(f"Exported to {p}"),
+                                on_failed=lambda m: self.context.error("Export failed", m))
+
+    def _compute_metrics(self, kind: str) -> None:
+        from ganime_gui.core.gan.metrics import make_extractor, make_metrics_job
+
+        if self.run_dir is None:
+            return
+        path = None
+        if kind == "inception-graph":
+            path, _ = QFileDialog.getOpenFileName(self, "The 2015-12-05 Inception graph",
+                                                  "", "classify_image_graph_def.pb (*.pb)")
+        elif kind == "keras-weights":
+            path, _ = QFileDialog.getOpenFileName(self, "InceptionV3 weights (no top)", "",
+                                                  "Keras weights (*.h5)")
+        if kind != "keras-imagenet" and not path:
+            return
+        job = make_metrics_job(self.run_dir, lambda: make_extractor(kind, path), self.metric_samples.value())
+        self.metric_label.setText("Computing KID / FID…")
+        self.context.jobs.start(job, "KID / FID", on_progress=lambda d, t, m, e: self.metric_label.setText(m),
+                                on_finished=self._on_metric,
+                                on_failed=lambda m: (self.metric_label.setText("KID / FID failed"),
+                                                     self.context.error("KID / FID failed", m)))
+
+    def _on_metric(self, result) -> None:
+        record = result.to_dict()
+        self.metric_plot.append("KID ×10³", record["kimg"], record["kid"] * 1e3)
+        self._show_metric_text(record)
+
+    def _show_metric_text(self, r: dict) -> None:
+        self.metric_label.setText(
+            f"At {r['kimg']:.1f} kimg: KID {r['kid'] * 1e3:.2f} ± {r['kid_std'] * 1e3:.2f} ×10⁻³, "
+            f"FID {r['fid']:.2f}<br><small>{r['network']}, {r['fake_samples']} generated vs "
+            f"{r['real_samples']} real. Comparable with {r['comparable_with']}.</small>")
