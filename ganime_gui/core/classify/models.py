@@ -58,6 +58,13 @@ def check_model_name(name: str) -> str:
     return name
 
 
+def default_model_name(label_set: str, backbone: str) -> str:
+    import datetime
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return check_model_name(f"{label_set or 'classifier'}-{backbone}-{stamp}")
+
+
 def model_path(models_dir: str | os.PathLike, name: str) -> Path:
     return Path(models_dir) / f"{check_model_name(name)}{MODEL_SUFFIX}"
 

@@ -20,7 +20,7 @@ import numpy as np
 from ganime_gui.core.classify import backbones as bb
 from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, LabelledSplit, split_items
 from ganime_gui.core.classify.features import FeatureCache, gather_features, gather_pixels
-from ganime_gui.core.classify.models import check_model_name, model_path, write_metadata
+from ganime_gui.core.classify.models import check_model_name, default_model_name, model_path, write_metadata
 from ganime_gui.core.jobs import Job, JobCancelled, ProgressFn, UserError, never_cancelled, no_progress
 
 REVIEW_ITEMS = 48  # validation images listed as wrong / least sure
@@ -53,11 +53,6 @@ class TrainResult:
     evaluation: dict[str, Any]
     stopped: bool  # the user pressed Stop; the best weights so far were saved
     skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-def default_model_name(label_set: str, backbone: str) -> str:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return check_model_name(f"{label_set or 'classifier'}-{backbone}-{stamp}")
 
 
 def make_train_job(items: Sequence[tuple[str, str]], config: TrainConfig, *, models_dir: str | os.PathLike,

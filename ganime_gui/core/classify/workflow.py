@@ -1,0 +1,122 @@
+"""Classifier jobs on a project: labels from the catalog in, a model and predictions back into it.
+
+The Train tab and the headless commands (``ganime train-classifier``, ``ganime classify``) both run
+these, so what the window does and what a server does are the same code. Each job opens its own
+catalog connection in the thread it runs in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ganime_gui.core.catalog import Catalog
+from ganime_gui.core.classify import models as model_files
+from ganime_gui.core.classify.apply import ApplyResult, apply_classifier
+from ganime_gui.core.classify.train import TrainConfig, TrainResult, train_classifier
+from ganime_gui.core.jobs import Job, JobCancelled, ProgressFn, UserError
+from ganime_gui.core.project import Project
+
+
+def labelled_items(project: Project, catalog: Catalog, label_set: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(absolute path, label) pairs of a label set, and the classes that have labels, in set order."""
+    ls = catalog.label_set(label_set)
+    if ls is None:
+        raise UserError(f"There is no label set named “{label_set}”.")
+    counts = catalog.label_counts(label_set)
+    classes = [c for c in ls.classes if counts.get(c, 0) > 0]
+    if len(classes) < 2:
+        raise UserError(f"Label images of at least two classes of “{label_set}” in the Sort tab first "
+                        f"(labelled now: {', '.join(f'{c}: {n}' for c, n in counts.items())}).")
+    items = [(str(project.abspath(rel)), label) for rel, label in catalog.labelled_paths(label_set)
+             if label in classes]
+    return items, classes
+
+
+def make_project_train_job(project: Project, label_set: str, config: TrainConfig,
+                           model_name: str | None = None) -> Job:
+    """Train on the catalog's labels of ``label_set``; register the model; record the run."""
+    def job(progress: ProgressFn, cancelled: Callable[[], bool]) -> TrainResult:
+        with project.open_catalog() as catalog:
+            items, classes = labelled_items(project, catalog, label_set)
+            name = model_name or model_files.default_model_name(label_set, config.backbone)
+            run_id = catalog.add_run("classifier", name, f"models/{name}{model_files.MODEL_SUFFIX}",
+                                     {"label_set": label_set, **vars(config)})
+            try:
+                result = train_classifier(items, config, models_dir=project.models_dir, cache_dir=project.cache_dir,
+                                          label_set=label_set, model_name=name, class_names=classes,
+                                          progress=progress, cancelled=cancelled)
+            except JobCancelled:
+                catalog.update_run(run_id, "stopped")
+                raise
+            except BaseException as exc:
+                catalog.update_run(run_id, "failed", {"error": str(exc)[:500]})
+                raise
+            register(project, catalog, model_files.read_model_info(result.model_path))
+            catalog.update_run(run_id, "stopped" if result.stopped else "done",
+                               {"val_accuracy": result.metadata["val_accuracy"],
+                                "epochs": len(result.history), "skipped": len(result.skipped)})
+            return result
+    return job
+
+
+def register(project: Project, catalog: Catalog, info: model_files.ModelInfo) -> int:
+    """The catalog id of a model in ``models/`` (registering it if it came from elsewhere)."""
+    record = catalog.model_record(info.name)
+    if record is not None:
+        return record.id
+    if not info.class_names:
+        raise UserError(f"The model {info.name} has no metadata (its .json is missing): its classes are unknown.")
+    return catalog.register_model(info.name, project.relpath(info.path), info.label_set, info.class_names,
+                                  info.meta.get("backbone", "?"), info.input_size, info.val_accuracy,
+                                  {"created": info.meta.get("created")})
+
+
+@dataclass
+class ProjectApplyResult:
+    result: ApplyResult
+    model_id: int
+    stored: int  # predictions written to the catalog
+
+
+def make_project_apply_job(project: Project, model_name: str, *, unlabelled_only: bool = False,
+                           batch_size: int = 32) -> Job:
+    """Classify the project's images (or those without a label in the model's label set); store scores."""
+    def job(progress: ProgressFn, cancelled: Callable[[], bool]) -> ProjectApplyResult:
+        info = model_files.find_model(project.models_dir, model_name)
+        with project.open_catalog() as catalog:
+            model_id = register(project, catalog, info)
+            files = catalog.files_to_classify(info.label_set, unlabelled_only)
+            if not files:
+                raise UserError("There are no images to classify" +
+                                (f" without a “{info.label_set}” label." if unlabelled_only else "."))
+            by_path = {str(project.abspath(rel)): fid for fid, rel in files}
+            run_id = catalog.add_run("classify", info.name, None, {"unlabelled_only": unlabelled_only,
+                                                                   "images": len(files)})
+            try:
+                result = apply_classifier(info, list(by_path), batch_size=batch_size, progress=progress,
+                                          cancelled=cancelled)
+            except JobCancelled:
+                catalog.update_run(run_id, "stopped")
+                raise
+            stored = catalog.save_predictions(model_id, {by_path[p]: list(row) for p, row in
+                                                         zip(result.paths, result.probabilities)})
+            for path in result.failed:
+                catalog.set_file_state(by_path[path], "corrupt")
+            catalog.update_run(run_id, "done", {"stored": stored, "failed": len(result.failed)})
+            return ProjectApplyResult(result, model_id, stored)
+    return job
+
+
+def rename_project_model(project: Project, old: str, new: str) -> model_files.ModelInfo:
+    info = model_files.rename_model(project.models_dir, old, new)
+    with project.open_catalog() as catalog:
+        if catalog.model_record(old) is not None:
+            catalog.rename_model_record(old, info.name, project.relpath(info.path))
+    return info
+
+
+def delete_project_model(project: Project, name: str) -> None:
+    """Delete the model's files and its predictions (labels made by people are never touched)."""
+    model_files.delete_model(project.models_dir, name)
+    with project.open_catalog() as catalog:
+        catalog.delete_model_record(name)
