@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-gan": ("train_gan", "train a GAN headless (one GPU, several with MirroredStrategy, or the CPU)"),
     "crawl": ("crawl", "crawl a booru (Safebooru by default) into a project, resumable"),
     "import": ("import_images", "import an existing folder of images into a project"),
+    "train-classifier": ("train_classifier", "train a classifier (VGG16, MobileNetV2, ResNet50…) on a project's labels"),
+    "classify": ("classify", "run a trained classifier over a project's images, store scores, split into folders"),
 }
 
 
