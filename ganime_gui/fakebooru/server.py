@@ -208,10 +208,11 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception:  # a bug in the fake: answer 500 and show the traceback
                 traceback.print_exc()
                 resp = Response(500, b"500 Internal Server Error", "text/plain")
-        sent = self._send(resp, head)
-        srv.stats.record(kind, self.command, self.path, resp.status, sent)
+        self._send(resp, head, kind)
 
-    def _send(self, resp: Response, head: bool) -> int:
+    def _send(self, resp: Response, head: bool, kind: str) -> None:
+        """Write the response; stats are recorded first so a client that has its answer sees
+        them counted."""
         headers = {"Server": "nginx", "Date": formatdate(usegmt=True),
                    "Content-Type": resp.content_type, "Content-Length": str(len(resp.body)),
                    "Connection": "close" if resp.truncate else "keep-alive"}
@@ -228,6 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         if resp.truncate:
             body = body[: len(body) // 2]
             self.close_connection = True
+        self.server.stats.record(kind, self.command, self.path, resp.status, len(head_bytes) + len(body))
         rate = self.server.bandwidth_kbps * 1000 / 8  # bytes per second
         if not rate:
             self.wfile.write(head_bytes + body)
@@ -242,4 +244,3 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(ahead)
         if resp.truncate:
             self.connection.shutdown(socket.SHUT_RDWR)
-        return len(head_bytes) + len(body)

@@ -20,7 +20,7 @@ def test_keep_alive_responses_have_no_40ms_nagle_stall():
         url = booru.base_url + "/index.php?page=dapi&s=post&q=index&json=1&limit=2"
         timed_get(s, url)
         times = [timed_get(s, url) for _ in range(25)]
-    assert statistics.median(times) < 0.02, times
+    assert statistics.median(times) < 0.025, times  # a Nagle stall is about 40 ms
 
 
 def test_latency_delays_every_answer_and_changes_at_run_time():
