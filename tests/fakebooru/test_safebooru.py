@@ -205,3 +205,23 @@ def test_a_file_url_from_an_earlier_run_is_found_by_drawing_only_its_directory(h
         r = http.get(post["file_url"].replace(first.base_url, second.base_url))
         assert hashlib.md5(r.content).hexdigest() == post["hash"]
         assert second.dataset.drawn() <= 100  # one directory drawn, not the whole catalogue
+
+
+def test_the_old_crawlers_line_regex_finds_every_legacy_thumb(http):
+    # LittleJake/animate-image-crawler: a greedy regex per line, which only works with one
+    # thumbnail per line, over pages stepped by 40 although they hold 42.
+    from ganime_gui.fakebooru.testing import running_fakebooru
+    url_reg = re.compile(r'src="(.+[A-Za-z0-9]{40}.jpg\?\d+)"')
+    with running_fakebooru(posts=100, seed=6) as old:  # the oldest 40 % are legacy-named
+        html = get(http, old, "/index.php", page="post", s="list", tags="", pid=80).text
+        found = [m.group(1) for line in html.splitlines() if (m := url_reg.search(line))]
+        legacy = [p for p in query.search("", old.dataset)[80:122] if p.legacy_name]
+        assert len(found) == len(legacy) > 0
+        assert all(u.startswith(old.base_url + "/thumbnails/") and " " not in u for u in found)
+
+
+def test_urls_can_be_built_from_directory_and_image(http, booru):
+    for post in get(http, booru, DAPI, json=1, limit=200).json()[::20]:
+        stem = post["image"].rsplit(".", 1)[0]
+        assert post["file_url"] == f"{booru.base_url}/images/{post['directory']}/{post['image']}"
+        assert post["preview_url"] == f"{booru.base_url}/thumbnails/{post['directory']}/thumbnail_{stem}.jpg"
