@@ -42,9 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class TerminalReporter:
     """A job progress callback for a terminal: one line rewritten in place, or a line every few seconds."""
 
-    def __init__(self, stream=sys.stderr, quiet: bool = False):
-        self.stream, self.quiet = stream, quiet
-        self.tty = stream.isatty()
+    def __init__(self, stream=None, quiet: bool = False):
+        self.stream, self.quiet = stream or sys.stderr, quiet
+        self.tty = self.stream.isatty()
         self.last = 0.0
 
     def __call__(self, done, total, message="", **extra):

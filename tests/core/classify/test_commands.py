@@ -1,0 +1,50 @@
+"""``ganime train-classifier`` and ``ganime classify`` end to end on a small labelled project."""
+import os
+
+import pytest
+
+from ganime_gui.cli import main
+from ganime_gui.core.project import Project
+from ganime_gui.core.sorting.demo import catalog_generated
+from ganime_gui.fakebooru.figures import write_image_folder
+
+
+@pytest.fixture
+def project_dir(tmp_path):
+    project = Project.create(tmp_path / "proj")
+    csv_path = write_image_folder(tmp_path / "gen", 40, 9, min_height=64, max_height=90, chibi_fraction=0.5,
+                                  two_characters=0.0, busy=0.0, upper_body=0.0)
+    with project.open_catalog() as catalog:
+        rows = catalog_generated(project, catalog, tmp_path / "gen", csv_path)
+        for r in rows[:32]:
+            catalog.set_labels("chibi", [r["file_id"]], "chibi" if r["chibi"] == 1 else "not_chibi")
+    return project.root
+
+
+def test_train_classifier_then_classify_and_split(project_dir, tmp_path, capsys):
+    code = main(["train-classifier", "--project", str(project_dir), "--label-set", "chibi", "--backbone", "tiny_cnn",
+                 "--weights", "none", "--epochs", "2", "--size", "48", "--name", "cli-model", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "cli-model.keras" in out and "val accuracy" in out and "chibi" in out
+    assert (project_dir / "models" / "cli-model.json").is_file()
+
+    split = tmp_path / "split"
+    code = main(["classify", "--project", str(project_dir), "--model", "cli-model", "--unlabelled-only",
+                 "--split-to", str(split), "--threshold", "0.5", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Stored 8 predictions of cli-model" in out
+    placed = sum(len(os.listdir(split / d)) for d in os.listdir(split))
+    assert placed == 8 and set(os.listdir(split)) <= {"chibi", "not_chibi"}
+
+
+def test_user_errors_exit_2_with_a_message(project_dir, capsys):
+    assert main(["classify", "--project", str(project_dir), "--model", "missing", "--quiet"]) == 2
+    assert "No model named 'missing'" in capsys.readouterr().err
+    assert main(["train-classifier", "--project", str(project_dir), "--label-set", "quality",
+                 "--backbone", "tiny_cnn", "--weights", "none", "--quiet"]) == 2
+    assert "at least two classes" in capsys.readouterr().err
+    assert main(["train-classifier", "--project", str(project_dir), "--label-set", "chibi",
+                 "--weights", str(project_dir / "nope.h5"), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err
