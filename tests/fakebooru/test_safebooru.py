@@ -225,3 +225,11 @@ def test_urls_can_be_built_from_directory_and_image(http, booru):
         stem = post["image"].rsplit(".", 1)[0]
         assert post["file_url"] == f"{booru.base_url}/images/{post['directory']}/{post['image']}"
         assert post["preview_url"] == f"{booru.base_url}/thumbnails/{post['directory']}/thumbnail_{stem}.jpg"
+
+
+def test_head_gives_the_length_without_the_body(http, booru):
+    post = get(http, booru, DAPI, json=1, limit=1).json()[0]
+    head = http.head(post["file_url"])
+    full = http.get(post["file_url"])
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["Content-Length"]) == len(full.content)
