@@ -24,8 +24,10 @@ post_object        Gelbooru envelope: a single result is an object, not a list  
 =================  =====================================================================  ===========
 
 ``on=api|files|all`` picks which requests the every-Nth faults count (default ``api``: list
-pages, API calls, autocomplete; ``drop`` and ``slow`` default to ``all``). ``seed=S`` seeds the
-fraction-based choices.
+pages, API calls, autocomplete; ``drop`` and ``slow`` default to ``all``); ``ua=browser`` counts
+only requests with a browser-like User-Agent (``Mozilla/...``), as Danbooru's Cloudflare
+challenges those and lets tool agents through (``challenge=1:ua=browser``). ``seed=S`` seeds
+the fraction-based choices.
 """
 from __future__ import annotations
 
@@ -76,11 +78,13 @@ def parse_spec(spec: str | None) -> dict[str, dict]:
             key, sep, v = p.partition("=")
             if not sep:
                 raise UserError(f"Fault parameter {p!r} in {item!r} needs the form key=value.")
-            conf[key.strip()] = v.strip() if key.strip() == "on" else _number(v, item)
+            conf[key.strip()] = v.strip() if key.strip() in ("on", "ua") else _number(v, item)
         if name in EVERY_N and conf.get("every", 1) < 1 or name in MAIN_PARAM and MAIN_PARAM[name] not in conf:
             raise UserError(f"Fault {item!r} needs a value, e.g. {name}=3.")
         if conf.get("on", "api") not in ("api", "files", "all"):
             raise UserError(f"Fault {item!r}: 'on' must be api, files or all.")
+        if conf.get("ua", "browser") != "browser":
+            raise UserError(f"Fault {item!r}: 'ua' can only be browser.")
         out[name] = conf
     return out
 
@@ -122,12 +126,15 @@ class Faults:
     def flag(self, name: str) -> bool:
         return name in self.conf
 
-    def before_request(self, kind: str) -> Refusal | None:
+    def before_request(self, kind: str, user_agent: str = "") -> Refusal | None:
         """Count this request (``kind`` is "api" or "files") against the every-Nth faults."""
+        browser = user_agent.startswith("Mozilla/")
         with self._lock:
             for name in EVERY_N:
                 conf = self.conf.get(name)
                 if conf is None or conf["on"] not in (kind, "all"):
+                    continue
+                if conf.get("ua") == "browser" and not browser:
                     continue
                 n = self._counts[name] = self._counts.get(name, 0) + 1
                 if n % int(conf["every"]):

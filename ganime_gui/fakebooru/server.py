@@ -187,7 +187,8 @@ class _Handler(BaseHTTPRequestHandler):
         kind = route[0] if route else "other"
         if srv.latency_ms:
             time.sleep(srv.latency_ms / 1000)
-        refusal = srv.faults.before_request("files" if kind in FILE_KINDS else "api")
+        refusal = srv.faults.before_request("files" if kind in FILE_KINDS else "api",
+                                            req.headers.get("user-agent", ""))
         if refusal is not None and refusal.drop:
             srv.stats.record(kind, self.command, self.path, 0, 0)
             self.close_connection = True

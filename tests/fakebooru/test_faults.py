@@ -175,7 +175,7 @@ def test_faults_switch_at_run_time_and_counters_restart(booru, faults):
 
 
 @pytest.mark.parametrize("spec", ["nonsense=1", "429=x", "429:every", "429=0", "empty_page",
-                                  "503=1:on=somewhere"])
+                                  "503=1:on=somewhere", "challenge=1:ua=robot"])
 def test_bad_specs_are_user_errors(spec):
     with pytest.raises(UserError):
         parse_spec(spec)
@@ -186,3 +186,12 @@ def test_spec_syntax():
     assert conf["429"] == {"every": 5, "retry_after": 2, "on": "api"}
     assert conf["truncate"] == {"fraction": 0.25, "times": 2}
     assert conf["directory_string"] == {} and conf["seed"] == {"value": 3}
+
+
+def test_challenge_only_browser_like_agents_as_danbooru_does():
+    with running_fakebooru("danbooru", posts=5, faults="challenge=1:ua=browser") as server:
+        url = server.base_url + "/posts.json?limit=1"
+        browser = requests.get(url, headers={"User-Agent": "Mozilla/5.0 (Windows NT 10.0) Edge/94"})
+        tool = requests.get(url, headers={"User-Agent": "ganime-studio/0.1"})
+    assert browser.status_code == 403 and browser.headers["cf-mitigated"] == "challenge"
+    assert tool.status_code == 200
