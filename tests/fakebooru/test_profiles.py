@@ -1,5 +1,6 @@
 """The gelbooru, danbooru and moebooru profiles."""
 import hashlib
+import re
 import time
 
 import pytest
@@ -165,3 +166,11 @@ def test_moebooru_files_and_tags(http, moebooru):
     assert len(tags) == 3 and all("hair" in t["name"] for t in tags)
     safe = http.get(moebooru.base_url + "/post.json?tags=rating:s&limit=200").json()
     assert safe and all(p["rating"] == "s" for p in safe)
+
+
+def test_gelbooru_html_list_wraps_thumbs_like_the_real_page(http, gelbooru):
+    html = http.get(gelbooru.base_url + "/index.php?page=post&s=list&tags=solo").text
+    lines = [line for line in html.splitlines() if 'class="thumb"' in line]
+    assert len(lines) == 42
+    assert all(line.startswith('<div class="thumbnail-preview"><span id="s') for line in lines)
+    assert all(re.search(r"thumbnail_[0-9a-f]{32}\.jpg", line) for line in lines)

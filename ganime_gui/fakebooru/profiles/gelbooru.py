@@ -59,6 +59,10 @@ class Gelbooru(Safebooru):
                 f"{base}/samples/{d}/sample_{stem}.jpg" if sample else "",
                 f"{base}/thumbnails/{d}/thumbnail_{stem}.jpg")
 
+    def thumb_html(self, post: Post, base: str) -> str:
+        # gelbooru.com wraps each thumb in a div, still one per line (the fixture's layout)
+        return f'<div class="thumbnail-preview">{super().thumb_html(post, base)}</div>'
+
     def too_deep(self, req: Request) -> Response:
         return Response(200, self.deep_error.encode(), "text/html; charset=utf-8")
 
