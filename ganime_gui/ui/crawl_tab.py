@@ -164,13 +164,7 @@ class CrawlTab(QWidget):
         g = QGridLayout(box)
         row = 0
         g.addWidget(QLabel("Ratings"), row, 0)
-        ratings = QHBoxLayout()
-        self.rating_checks = {}
-        for r in RATINGS:
-            cb = QCheckBox(r)
-            cb.setChecked(r == "general")
-            self.rating_checks[r] = cb
-            ratings.addWidget(cb)
+        ratings, self.rating_checks = _check_row(RATINGS, checked=("general",))
         g.addLayout(ratings, row, 1, 1, 3)
         row += 1
         g.addWidget(QLabel("Min width × height"), row, 0)
@@ -188,15 +182,8 @@ class CrawlTab(QWidget):
         g.addWidget(self.max_aspect, row, 2)
         row += 1
         g.addWidget(QLabel("File types"), row, 0)
-        types = QHBoxLayout()
-        self.type_checks = {}
-        for t in DEFAULT_FILE_TYPES:
-            if t == "jpeg":
-                continue
-            cb = QCheckBox(t)
-            cb.setChecked(t != "gif")
-            self.type_checks[t] = cb
-            types.addWidget(cb)
+        shown_types = [t for t in DEFAULT_FILE_TYPES if t != "jpeg"]   # jpg stands for both
+        types, self.type_checks = _check_row(shown_types, checked=[t for t in shown_types if t != "gif"])
         g.addLayout(types, row, 1, 1, 3)
         row += 1
         g.addWidget(QLabel("Maximum posts"), row, 0)
@@ -515,6 +502,15 @@ def _read_thumb(path: str, relay: _ThumbRelay) -> None:
             relay.ready.emit(path, image)
         except RuntimeError:  # the tab is gone
             pass
+
+
+def _check_row(names, checked) -> tuple[QHBoxLayout, dict[str, QCheckBox]]:
+    row, boxes = QHBoxLayout(), {}
+    for name in names:
+        boxes[name] = QCheckBox(name)
+        boxes[name].setChecked(name in checked)
+        row.addWidget(boxes[name])
+    return row, boxes
 
 
 def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
