@@ -62,18 +62,18 @@ def test_gelbooru_envelope_and_posts_match():
         assert_same_shape(post, real["post"][0])
 
 
-@pytest.mark.parametrize("fake_tag_has_sample", [True, False])
-def test_gelbooru_sample_fields_follow_the_real_convention(fake_tag_has_sample):
+@pytest.mark.parametrize("has_sample", [True, False])
+def test_gelbooru_sample_fields_follow_the_real_convention(has_sample):
     real = fixture("gelbooru_com__dapi_json__posts_envelope__2023-03.json")["post"]
     no_sample = next(p for p in real if p["sample"] == 0)
     assert no_sample["sample_url"] == "" and no_sample["sample_width"] == 0
     fake = fetch("gelbooru", "/index.php?page=dapi&s=post&q=index&json=1&limit=60&api_key=k&user_id=1",
                  min_height=700, max_height=1500).json()["post"]
-    chosen = [p for p in fake if bool(p["sample"]) == fake_tag_has_sample]
+    chosen = [p for p in fake if bool(p["sample"]) == has_sample]
     assert chosen
     for p in chosen:
-        assert (p["sample_url"] != "") == fake_tag_has_sample
-        assert (p["sample_width"] == 850) == fake_tag_has_sample
+        assert (p["sample_url"] != "") == has_sample
+        assert (p["sample_width"] == 850) == has_sample
 
 
 def test_danbooru_posts_match():
