@@ -66,14 +66,16 @@ def measure(booru, label: str, run) -> dict:
 
 def run_pair(booru, posts: int, concurrency: int) -> tuple[dict, dict]:
     def ours() -> int:
-        project = Project.create(Path(tempfile.mkdtemp(prefix="bench-crawl-")) / "p")
-        out = run_crawl(project, "safebooru", CrawlQuery(), base_url=booru.base_url,
-                        options=CrawlOptions(concurrency=concurrency, interval_s=0))
-        assert out.state == "done", out.reason
-        return out.stats.downloaded
+        with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
+            project = Project.create(Path(tmp) / "p")
+            out = run_crawl(project, "safebooru", CrawlQuery(), base_url=booru.base_url,
+                            options=CrawlOptions(concurrency=concurrency, interval_s=0))
+            assert out.state == "done", out.reason
+            return out.stats.downloaded
 
     def baseline() -> int:
-        return sequential_crawl(booru.base_url, Path(tempfile.mkdtemp(prefix="bench-seq-")))
+        with tempfile.TemporaryDirectory(prefix="bench-seq-") as tmp:
+            return sequential_crawl(booru.base_url, Path(tmp))
 
     seq = measure(booru, "sequential", baseline)
     ganime = measure(booru, "GANime", ours)
