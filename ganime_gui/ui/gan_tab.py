@@ -71,6 +71,7 @@ class GanTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(310)
         scroll.setMaximumWidth(380)
 
@@ -104,6 +105,7 @@ class GanTab(QWidget):
         self.loss_plot.add_series("G", "#1f77b4")
         self.metric_plot = LivePlot("KID (lower is better)", "kimg", "KID ×10³")
         self.metric_plot.add_series("KID ×10³", "#2ca02c", symbol="o")
+        self.metric_plot.hide()  # until the run has a KID value
         self.metric_label = QLabel("KID / FID: not computed yet")
         self.metric_label.setWordWrap(True)
         plots = QWidget()
@@ -125,7 +127,7 @@ class GanTab(QWidget):
     def _data_box(self) -> QGroupBox:
         box = QGroupBox("Training images")
         form = QFormLayout(box)
-        self.source_combo = QComboBox()
+        self.source_combo = self._narrow_combo()
         self.source_combo.setToolTip("Images with this label (rejected ones left out), all images, or a folder")
         self.source_combo.activated.connect(self._on_source_activated)
         self.source_count = QLabel("")
@@ -142,7 +144,8 @@ class GanTab(QWidget):
         export.setMenu(menu)
         self.export_data_button = export
         form.addRow("Images", self.source_combo)
-        form.addRow("", self.source_count)
+        form.addRow(self.source_count)
+        self.source_count.hide()
         form.addRow("Size", self.res_combo)
         form.addRow("", self.mirror_check)
         form.addRow("", export)
@@ -151,7 +154,7 @@ class GanTab(QWidget):
     def _model_box(self) -> QGroupBox:
         box = QGroupBox("Model")
         form = QFormLayout(box)
-        self.arch_combo = QComboBox()
+        self.arch_combo = self._narrow_combo()
         for key, spec in ARCHITECTURES.items():
             self.arch_combo.addItem(spec.title, key)
         self.arch_combo.setCurrentIndex(list(ARCHITECTURES).index(DEFAULT_ARCH))
@@ -233,6 +236,15 @@ class GanTab(QWidget):
         return box
 
     @staticmethod
+    def _narrow_combo() -> QComboBox:
+        """A combo box that elides long entries instead of widening the side panel."""
+        combo = QComboBox()
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(14)
+        combo.currentTextChanged.connect(combo.setToolTip)
+        return combo
+
+    @staticmethod
     def _spin(lo: int, hi: int, value: int) -> QSpinBox:
         spin = QSpinBox()
         spin.setRange(lo, hi)
@@ -276,7 +288,9 @@ class GanTab(QWidget):
             self.source_combo.setCurrentIndex(index)
 
     def _on_source_activated(self, index: int) -> None:
-        if self.source_combo.itemData(index) == FOLDER_SOURCE:
+        if self.source_combo.itemData(index) != FOLDER_SOURCE:
+            self.source_count.hide()
+        else:
             folder = QFileDialog.getExistingDirectory(self, "Train on the images in a folder")
             if folder:
                 self.set_folder(folder)
@@ -285,6 +299,13 @@ class GanTab(QWidget):
         self.folder = Path(folder)
         self._fill_sources()
         self.source_combo.setCurrentIndex(self.source_combo.findData(FOLDER_SOURCE))
+        try:
+            count = len(list_image_files(self.folder))
+        except UserError as exc:
+            self.source_count.setText(str(exc))
+        else:
+            self.source_count.setText(f"{count} images in {self.folder.name}")
+        self.source_count.show()
 
     def selected_paths(self) -> list[Path]:
         from ganime_gui.core.gan.selection import all_image_paths, paths_with_label
@@ -401,8 +422,10 @@ class GanTab(QWidget):
     # -- what the job reports --------------------------------------------------------------------
     def _on_progress(self, done: int, total: int, message: str, extra: dict) -> None:
         event = extra.get("event")
-        if message:
+        if message and event != "step":  # step messages only repeat the kimg shown below
             self.status_label.setText(message)
+        elif event == "step" and not self.status_label.text().startswith("Training"):
+            self.status_label.setText("Training…")
         if "run_dir" in extra and self.run_dir is None:
             self.run_dir = Path(extra["run_dir"])
         if event == "reals":
@@ -416,6 +439,8 @@ class GanTab(QWidget):
             self.stat_labels["losses"].setText(f"{extra['d_loss']:.3f} / {extra['g_loss']:.3f}")
         if "kimg" in extra:
             self._show_stats(extra)
+        if extra.get("checkpoint") and not self.interpolation_button.isEnabled():
+            self._update_buttons()  # the first checkpoint enables interpolation and metrics
         if event in ("paused", "unpaused"):
             self.status_label.setText(message)
             self._update_buttons()
@@ -480,6 +505,7 @@ class GanTab(QWidget):
         self._follow = True
         self.loss_plot.clear()
         self.metric_plot.clear()
+        self.metric_plot.hide()
         self.metric_label.setText("KID / FID: not computed yet")
         self.grid_view.set_path(None)
         self.grid_title.setText(run_dir.name if run_dir else "No run yet")
@@ -556,6 +582,7 @@ class GanTab(QWidget):
         self.loss_plot.set_data("G", [r["kimg"] for r in steps], [r["g_loss"] for r in steps])
         metrics = [r for r in records if r.get("event") == "metric"]
         self.metric_plot.set_data("KID ×10³", [r["kimg"] for r in metrics], [r["kid"] * 1e3 for r in metrics])
+        self.metric_plot.setVisible(bool(metrics))
         if metrics:
             self._show_metric_text(metrics[-1])
         if steps:
@@ -651,6 +678,7 @@ class GanTab(QWidget):
     def _on_metric(self, result) -> None:
         record = result.to_dict()
         self.metric_plot.append("KID ×10³", record["kimg"], record["kid"] * 1e3)
+        self.metric_plot.show()
         self._show_metric_text(record)
 
     def _show_metric_text(self, r: dict) -> None:
