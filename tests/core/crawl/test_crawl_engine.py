@@ -270,3 +270,15 @@ def test_retry_after_is_honoured(fakebooru, project):
     assert out.state == "done" and out.stats.downloaded == 10
     assert time.monotonic() - t0 >= 1.0
     assert booru.stats.by_status[429] >= 1
+
+
+def test_tool_user_agent_passes_a_browser_only_challenge(fakebooru, project):
+    # Danbooru's Cloudflare challenges browser-like agents from non-browser clients; ours names
+    # itself as a tool, so it goes through where a faked browser agent would be stopped.
+    booru = fakebooru("danbooru", posts=30, faults="challenge=1:ua=browser")
+    out = crawl(project, booru)
+    assert out.state == "done" and out.stats.downloaded == 30
+    import requests
+    fake_browser = requests.get(f"{booru.base_url}/posts.json", headers={
+        "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36"})
+    assert fake_browser.status_code == 403
