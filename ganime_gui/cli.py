@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from ganime_gui import APP_NAME, __version__
+from ganime_gui.core.jobs import UserError
 
 # command name -> (module under ganime_gui.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -58,7 +59,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ganime: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
             return 2
         args = command_parser(name).parse_args(argv[1:])
-        return int(_load(COMMANDS[name][0]).run(args) or 0)
+        try:
+            return int(_load(COMMANDS[name][0]).run(args) or 0)
+        except UserError as exc:  # what the user can fix: the message, no traceback
+            print(f"ganime {name}: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"ganime {name}: stopped by the user", file=sys.stderr)
+            return 130
     args = _window_parser().parse_args(argv)
     if args.self_test:
         from ganime_gui.selftest import run_self_test

@@ -63,3 +63,9 @@ def test_self_test_passes(tmp_path):
                             text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("SELF-TEST OK")
+
+
+def test_a_user_error_in_a_command_is_one_line_not_a_traceback(capsys):
+    assert main(["fakebooru", "--faults", "nosuchfault=3", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganime fakebooru: ") and "Traceback" not in err
