@@ -7,12 +7,13 @@ from many threads at once (atomic writes; two threads making the same thumbnail 
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageFile
-
-from ganime_gui.core.fsutil import atomic_write_bytes
 
 BUCKETS = (128, 256, 512)
 BACKGROUND = (236, 236, 236)   # what transparent pixels become
@@ -65,13 +66,29 @@ def make_thumbnail(thumbs_dir: Path, source: str | Path, md5: str, bucket: int) 
     img = open_scaled(source, bucket)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=JPEG_QUALITY)
-    atomic_write_bytes(thumb_path(thumbs_dir, md5, bucket), buf.getvalue())
+    _write_cache_file(thumb_path(thumbs_dir, md5, bucket), buf.getvalue())
     return img
+
+
+def _write_cache_file(path: Path, data: bytes) -> None:
+    """Write via a temporary file and a rename, like fsutil.atomic_write but without fsync: a
+    cache file lost or left empty by a power cut is remade when it fails to decode, and an fsync
+    per thumbnail would cost more than making it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def ensure_thumbnail(thumbs_dir: Path, source: str | Path, md5: str, bucket: int) -> Path:
     """The cached thumbnail's path, making it first when missing."""
     dest = thumb_path(thumbs_dir, md5, bucket)
-    if not dest.is_file():
+    if not dest.is_file() or dest.stat().st_size == 0:
         make_thumbnail(thumbs_dir, source, md5, bucket)
     return dest
