@@ -106,13 +106,9 @@ class SortTab(QWidget):
     def _build_filters(self) -> None:
         self.set_combo = QComboBox(self)
         self.set_combo.setToolTip("Label set: keys 1–9 give its classes")
-        self.sets_button = QToolButton(self)
-        self.sets_button.setText("Sets")
-        self.sets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        sets_menu = QMenu(self)
-        sets_menu.addAction("New label set…", self.new_label_set)
-        sets_menu.addAction("Edit the classes of this set…", self.edit_label_set)
-        self.sets_button.setMenu(sets_menu)
+        self.sets_button = self._menu_button("Sets", [
+            ("New label set…", self.new_label_set),
+            ("Edit the classes of this set…", self.edit_label_set)])
         self.show_combo = QComboBox(self)
         for key, text in SHOW_MODES.items():
             self.show_combo.addItem(text, key)
@@ -137,14 +133,10 @@ class SortTab(QWidget):
         self.page_button.setCheckable(True)
         self.page_button.setToolTip("P: mark the exceptions on the page, Enter labels the rest")
         self.page_button.toggled.connect(self.set_page_mode)
-        self.tools_button = QToolButton(self)
-        self.tools_button.setText("More")
-        self.tools_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        tools = QMenu(self)
-        tools.addAction("Find near-duplicates", self.find_duplicates)
-        tools.addAction("Export labels to folders…", self.export_folders)
-        tools.addAction("Import labels from folders…", self.import_folders)
-        self.tools_button.setMenu(tools)
+        self.tools_button = self._menu_button("More", [
+            ("Find near-duplicates", self.find_duplicates),
+            ("Export labels to folders…", self.export_folders),
+            ("Import labels from folders…", self.import_folders)])
 
         row = QHBoxLayout()
         for w in (QLabel("Label set"), self.set_combo, self.sets_button, QLabel("Show"),
@@ -160,6 +152,16 @@ class SortTab(QWidget):
             combo.currentIndexChanged.connect(self._filters_changed)
         self.tag_edit.editingFinished.connect(self._filters_changed)
         self.min_side.editingFinished.connect(self._filters_changed)
+
+    def _menu_button(self, text: str, items: list[tuple[str, object]]) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        for label, slot in items:
+            menu.addAction(label, slot)
+        button.setMenu(menu)
+        return button
 
     def _add_actions(self) -> None:
         for keys, slot in ((QKeySequence.StandardKey.Undo, self.undo),

@@ -68,14 +68,11 @@ class SortingMixin:
         if label is not None:
             where.append("l.label = ?")
             params.append(label)
-        for tag in tags_all:
-            where.append("EXISTS (SELECT 1 FROM posts p JOIN post_tags t ON t.post_id = p.id "
-                         "WHERE p.file_id = f.id AND t.tag = ?)")
-            params.append(tag)
-        for tag in tags_none:
-            where.append("NOT EXISTS (SELECT 1 FROM posts p JOIN post_tags t ON t.post_id = p.id "
-                         "WHERE p.file_id = f.id AND t.tag = ?)")
-            params.append(tag)
+        for test, tags in (("EXISTS", tags_all), ("NOT EXISTS", tags_none)):
+            for tag in tags:  # any post of the file carries (or none carries) the tag
+                where.append(f"{test} (SELECT 1 FROM posts p JOIN post_tags t ON t.post_id = p.id "
+                             f"WHERE p.file_id = f.id AND t.tag = ?)")
+                params.append(tag)
         if min_side:
             where.append("MIN(COALESCE(f.width, 0), COALESCE(f.height, 0)) >= ?")
             params.append(min_side)
@@ -164,24 +161,23 @@ class SortingMixin:
 
     def undo_label_step(self) -> HistoryStep | None:
         """Undo the newest step not yet undone; None when there is nothing to undo."""
-        with self.db.transaction():
-            batch = self.db.scalar("SELECT MAX(batch) FROM label_events WHERE undone = 0")
-            if batch is None:
-                return None
-            step = self._history_step(batch)
-            self._write_labels(step.label_set, {c.file_id: c.old for c in step.changes})
-            self.db.execute("UPDATE label_events SET undone = 1 WHERE batch = ?", (batch,))
-        return step
+        return self._replay_step(undo=True)
 
     def redo_label_step(self) -> HistoryStep | None:
         """Redo the oldest undone step; None when there is nothing to redo."""
+        return self._replay_step(undo=False)
+
+    def _replay_step(self, undo: bool) -> HistoryStep | None:
+        pick = "MAX(batch) FROM label_events WHERE undone = 0" if undo else \
+            "MIN(batch) FROM label_events WHERE undone = 1"
         with self.db.transaction():
-            batch = self.db.scalar("SELECT MIN(batch) FROM label_events WHERE undone = 1")
+            batch = self.db.scalar(f"SELECT {pick}")
             if batch is None:
                 return None
             step = self._history_step(batch)
-            self._write_labels(step.label_set, {c.file_id: c.new for c in step.changes})
-            self.db.execute("UPDATE label_events SET undone = 0 WHERE batch = ?", (batch,))
+            self._write_labels(step.label_set,
+                               {c.file_id: (c.old if undo else c.new) for c in step.changes})
+            self.db.execute("UPDATE label_events SET undone = ? WHERE batch = ?", (int(undo), batch))
         return step
 
     def history_depth(self) -> tuple[int, int]:
