@@ -23,8 +23,6 @@ class AppContext(QObject):
         self.project: Project | None = None
         self.catalog: Catalog | None = None
         self.jobs = JobRunner(self)
-        # Set by the demo mode: the Crawl tab's starting site, base URL and tags.
-        self.crawl_defaults: dict = {}
 
     def set_project(self, project: Project | None) -> None:
         if self.catalog is not None:
