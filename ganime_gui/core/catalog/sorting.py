@@ -73,21 +73,14 @@ class SortingMixin:
                 where.append(f"{test} (SELECT 1 FROM posts p JOIN post_tags t ON t.post_id = p.id "
                              f"WHERE p.file_id = f.id AND t.tag = ?)")
                 params.append(tag)
-        if min_side:
-            where.append("MIN(COALESCE(f.width, 0), COALESCE(f.height, 0)) >= ?")
-            params.append(min_side)
-        if max_side:
-            where.append("MAX(COALESCE(f.width, 0), COALESCE(f.height, 0)) <= ?")
-            params.append(max_side)
-        if min_bytes:
-            where.append("f.size >= ?")
-            params.append(min_bytes)
-        if max_bytes:
-            where.append("f.size <= ?")
-            params.append(max_bytes)
-        if predicted is not None:
-            where.append("p.predicted = ?")
-            params.append(predicted)
+        bounds = (("MIN(COALESCE(f.width, 0), COALESCE(f.height, 0)) >= ?", min_side),
+                  ("MAX(COALESCE(f.width, 0), COALESCE(f.height, 0)) <= ?", max_side),
+                  ("f.size >= ?", min_bytes), ("f.size <= ?", max_bytes),
+                  ("p.predicted = ?", predicted))
+        for condition, value in bounds:
+            if value:  # 0, "" and None mean "any"
+                where.append(condition)
+                params.append(value)
         if only_predicted:
             where.append("p.file_id IS NOT NULL")
         if hide_label is not None:
