@@ -1,0 +1,108 @@
+"""A small grid of captioned thumbnails (review lists: wrong / least sure images, images near a threshold).
+
+Thumbnails are decoded off the UI thread through the worker layer; the grid shows captions at
+once and fills in pictures as they arrive. Meant for tens of images, not a whole catalog (that is
+the Sort tab's ``ThumbGridView``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPixmap
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem
+
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+@dataclass
+class GridItem:
+    path: str
+    caption: str
+    tooltip: str = ""
+    color: str | None = None  # caption colour (e.g. red for a wrong prediction)
+
+
+def _thumbnail_job(paths: list[str], px: int):
+    def job(progress, cancelled):
+        from ganime_gui.core.thumbs import open_scaled
+
+        out = []
+        for i, path in enumerate(paths):
+            if cancelled():
+                break
+            try:
+                img = open_scaled(path, px)
+                out.append((path, img.width, img.height, img.tobytes()))
+            except (OSError, ValueError):
+                out.append((path, 0, 0, b""))
+        return out
+    return job
+
+
+class ImageGrid(QListWidget):
+    """``set_items(list[GridItem])``; ``key_pressed(key, paths)`` for digit keys on selected items."""
+
+    digit_pressed = Signal(int, list)  # 1..9, the selected paths
+
+    def __init__(self, jobs=None, thumb_px: int = 96, parent=None):
+        super().__init__(parent)
+        self.jobs = jobs  # a JobRunner; None decodes on the UI thread (tests, tiny lists)
+        self.thumb_px = thumb_px
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setIconSize(QSize(thumb_px, thumb_px))
+        self.setGridSize(QSize(thumb_px + 24, thumb_px + 40))
+        self.setWordWrap(True)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self._generation = 0
+
+    def set_items(self, items: list[GridItem]) -> None:
+        self._generation += 1
+        self.clear()
+        placeholder = QPixmap(self.thumb_px, self.thumb_px)
+        placeholder.fill(QColor("#e4e4e4"))
+        for it in items:
+            item = QListWidgetItem(QIcon(placeholder), it.caption)
+            item.setData(PATH_ROLE, it.path)
+            item.setToolTip(it.tooltip or it.path)
+            if it.color:
+                item.setForeground(QColor(it.color))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            self.addItem(item)
+        paths = [it.path for it in items]
+        if not paths:
+            return
+        generation = self._generation
+        job = _thumbnail_job(paths, self.thumb_px)
+        if self.jobs is None:
+            self._show_thumbnails(generation, job(lambda *a, **k: None, lambda: False))
+        else:
+            self.jobs.start(job, "Thumbnails", on_finished=lambda r, g=generation: self._show_thumbnails(g, r))
+
+    def paths(self) -> list[str]:
+        return [self.item(i).data(PATH_ROLE) for i in range(self.count())]
+
+    def selected_paths(self) -> list[str]:
+        return [item.data(PATH_ROLE) for item in self.selectedItems()]
+
+    def _show_thumbnails(self, generation: int, results) -> None:
+        if generation != self._generation:
+            return  # the list changed while decoding
+        by_path = {}
+        for path, w, h, data in results:
+            if w and h:
+                by_path[path] = QPixmap.fromImage(QImage(data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
+        for i in range(self.count()):
+            pixmap = by_path.get(self.item(i).data(PATH_ROLE))
+            if pixmap is not None:
+                self.item(i).setIcon(QIcon(pixmap))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and self.selectedItems():
+            self.digit_pressed.emit(int(key - Qt.Key.Key_0), self.selected_paths())
+            return
+        super().keyPressEvent(event)
