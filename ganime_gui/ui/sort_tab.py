@@ -96,7 +96,6 @@ class SortTab(QWidget):
         self._labels_signal.timeout.connect(self._announce_labels)
         self._pace_timer = QTimer(self, interval=5000)
         self._pace_timer.timeout.connect(self._update_progress)
-        self._pace_timer.start()
         context.project_changed.connect(self._on_project_changed)
         context.labels_changed.connect(self._on_labels_changed_elsewhere)
         context.predictions_changed.connect(self._on_predictions_changed)
@@ -544,8 +543,13 @@ class SortTab(QWidget):
         else:
             self._stale = True
 
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._pace_timer.stop()
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._pace_timer.start()
         if self._stale:
             self._stale = False
             self.reload()

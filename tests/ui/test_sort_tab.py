@@ -62,7 +62,7 @@ def tab(qtbot, project):
     yield tab
     tab.context.jobs.stop_all()
     tab.loader.wait_idle()
-    tab.context.catalog.close()
+    tab.context.set_project(None)
 
 
 def key(tab, k, mods=Qt.KeyboardModifier.NoModifier):
@@ -161,7 +161,7 @@ def test_undo_and_redo_survive_a_restart(qtbot, project):
     a, b, c = ids(tab, range(3))
     for k in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_1):
         key(tab, k)
-    tab.context.catalog.close()
+    tab.context.set_project(None)
     tab.close()
 
     tab = open_tab(qtbot, project)   # a new window on the same project
@@ -174,7 +174,7 @@ def test_undo_and_redo_survive_a_restart(qtbot, project):
     key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert catalog.labels("chibi") == {a: "chibi", b: "not_chibi"}
     assert tab.model.labels[1] == "not_chibi" and tab.counts == {"chibi": 1, "not_chibi": 1}
-    catalog.close()
+    tab.context.set_project(None)
 
 
 def test_filters_unlabelled_label_tag_size_and_order(tab):
