@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea,
+                               QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton,
                                QSlider, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ganime_gui.core.gan import runs
@@ -25,6 +25,7 @@ from ganime_gui.core.jobs import UserError
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.widgets.image_view import ImageView
 from ganime_gui.ui.widgets.live_plot import LivePlot
+from ganime_gui.ui.widgets.side_panel import side_panel
 
 log = logging.getLogger("ganime.ui.gan")
 
@@ -61,19 +62,8 @@ class GanTab(QWidget):
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        controls = QWidget()
-        side = QVBoxLayout(controls)
-        side.addWidget(self._data_box())
-        side.addWidget(self._model_box())
-        side.addLayout(self._run_buttons())
-        side.addWidget(self._stats_box())
-        side.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(310)
-        scroll.setMaximumWidth(380)
+        scroll = side_panel(self._data_box(), self._model_box(), self._run_buttons(), self._stats_box(),
+                            max_width=380)
 
         self.grid_title = QLabel("No run yet")
         self.grid_title.setStyleSheet("font-weight: 600")
