@@ -242,6 +242,8 @@ class SortTab(QWidget):
         if not self._reloading:
             self._sync_filter_visibility()
             self.reload()
+            if self.isVisible() and not self.label_combo.hasFocus():
+                self.view.setFocus()  # back to sorting: the label keys work at once
 
     def spec(self) -> QueueSpec:
         return QueueSpec(

@@ -9,7 +9,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QInputDialog
 from PySide6.QtTest import QTest
 
 from ganime_gui.core.catalog import Catalog
@@ -233,6 +235,26 @@ def test_thumbnails_load_and_zoom_changes_the_size(tab, qtbot):
     QTest.keyClick(tab.view, Qt.Key.Key_Minus)
     QTest.keyClick(tab.view, Qt.Key.Key_Minus)
     assert tab.view.thumb_px == before - 32
+    centre = QPointF(tab.view.viewport().rect().center())
+    wheel = QWheelEvent(centre, tab.view.mapToGlobal(centre), QPoint(), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(tab.view.viewport(), wheel)
+    assert tab.view.thumb_px == before
+    assert tab.model.bucket == 256
+
+
+def test_label_sets_are_editable_and_keys_follow_them(tab, monkeypatch):
+    answers = iter([("pose", True), ("standing, sitting, lying", True)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+    tab.new_label_set()
+    assert tab.set_combo.currentData() == "pose"
+    key(tab, Qt.Key.Key_3)
+    assert tab.context.catalog.labels("pose") == {ids(tab, [0])[0]: "lying"}
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("standing, sitting", True))
+    tab.edit_label_set()
+    assert tab.label_set.classes == ("standing", "sitting")
+    assert "2 sitting" in tab.progress_label.text() and "lying" not in tab.progress_label.text()
 
 
 def _key(tab, row):
