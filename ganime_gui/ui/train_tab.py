@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMessageBox,
-                               QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter,
+                               QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ganime_gui.core.classify import models as model_files
@@ -91,8 +91,13 @@ class TrainTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(340)
         scroll.setMaximumWidth(400)
+        for combo in controls.findChildren(QComboBox):
+            # Long backbone names must not widen the column past the scroll area (clipped buttons).
+            combo.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            combo.setMinimumWidth(120)
 
         self.acc_plot = LivePlot("Accuracy", "epoch", "accuracy")
         self.loss_plot = LivePlot("Loss", "epoch", "loss")
@@ -100,6 +105,8 @@ class TrainTab(QWidget):
             for name, color, symbol in SERIES:
                 plot.add_series(name, color, symbol)
         self.acc_plot.plot.setYRange(0, 1.02)
+        # Accuracy climbs to 1.0 under a top-right legend: put that one bottom right.
+        self.acc_plot.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-10, -10))
         plots = QWidget()
         plots_layout = QHBoxLayout(plots)
         plots_layout.setContentsMargins(0, 0, 0, 0)
@@ -257,12 +264,14 @@ class TrainTab(QWidget):
         self.confusion_table.setToolTip("Rows: the true class; columns: the predicted class")
         self.confusion_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.confusion_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.confusion_table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
         self.per_class_label = QLabel("")
         self.per_class_label.setWordWrap(True)
         left.addWidget(self.model_title)
         left.addWidget(QLabel("Confusion matrix (rows: true, columns: predicted)"))
-        left.addWidget(self.confusion_table, 1)
+        left.addWidget(self.confusion_table)
         left.addWidget(self.per_class_label)
+        left.addStretch(1)
         right = QVBoxLayout()
         self.review_label = QLabel("Validation images it gets wrong (red) or is least sure of; "
                                    "select and press 1–9 to relabel.")
@@ -549,7 +558,8 @@ class TrainTab(QWidget):
         items = []
         for kind, entries in (("wrong", ev.get("wrong", [])), ("unsure", ev.get("least_sure", []))):
             for e in entries:
-                items.append(GridItem(e["path"], f"{e['true']} → {e['predicted']}\n{e['confidence']:.2f}",
+                caption = (f"{e['true']} → {e['predicted']}" if kind == "wrong" else e["predicted"])
+                items.append(GridItem(e["path"], f"{caption}\n{e['confidence']:.2f}",
                                       f"{e['path']}\ntrue {e['true']}, predicted {e['predicted']} "
                                       f"({e['confidence']:.3f})", "#c62828" if kind == "wrong" else None))
         self.review_grid.set_items(items)

@@ -53,7 +53,7 @@ class ImageGrid(QListWidget):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setIconSize(QSize(thumb_px, thumb_px))
-        self.setGridSize(QSize(thumb_px + 24, thumb_px + 40))
+        self.setGridSize(QSize(thumb_px + 48, thumb_px + 40))
         self.setWordWrap(True)
         self.setUniformItemSizes(True)
         self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)

@@ -1,0 +1,86 @@
+"""Screenshot of the Train tab with a trained model and its predictions, into docs/screenshots/train.png.
+
+    QT_QPA_PLATFORM=offscreen python tools/screenshot_train.py
+
+Builds a temporary project of synthetic figures (the fake booru's generator) with chibi labels,
+trains the tiny CNN from scratch in the tab, applies it to the unlabelled images and grabs the tab.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def wait(app, condition, timeout_s: float) -> None:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end and not condition():
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--images", type=int, default=400)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "train.png"))
+    args = parser.parse_args()
+
+    from PySide6.QtWidgets import QApplication
+
+    from ganime_gui.core.project import Project
+    from ganime_gui.core.sorting.demo import catalog_generated
+    from ganime_gui.fakebooru.figures import write_image_folder
+    from ganime_gui.ui.context import AppContext
+    from ganime_gui.ui.train_tab import TrainTab
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.create(Path(tmp) / "project")
+        csv_path = write_image_folder(Path(tmp) / "gen", args.images, 11, min_height=128, max_height=180,
+                                      chibi_fraction=0.4, two_characters=0.0, busy=0.0, upper_body=0.0)
+        with project.open_catalog() as catalog:
+            rows = catalog_generated(project, catalog, Path(tmp) / "gen", csv_path)
+            for r in rows[: int(len(rows) * 0.75)]:
+                catalog.set_labels("chibi", [r["file_id"]], "chibi" if r["chibi"] == 1 else "not_chibi")
+        context = AppContext()
+        context.set_project(project)
+        tab = TrainTab(context)
+        tab.resize(1400, 880)
+        tab.show()
+        tab.label_set_combo.setCurrentText("chibi")
+        tab.backbone_combo.setCurrentIndex(tab.backbone_combo.findData("tiny_cnn"))
+        tab.weights_combo.setCurrentIndex(tab.weights_combo.findData("none"))
+        tab.size_spin.setValue(64)
+        tab.batch_spin.setValue(16)
+        tab.epochs_spin.setValue(args.epochs)
+        tab.train_button.click()
+        wait(app, lambda: tab.train_worker is not None and not tab.train_worker.is_running(), 600)
+        wait(app, lambda: tab.current_model is not None, 10)
+        tab.apply_scope.setCurrentIndex(1)
+        tab.apply_button.click()
+        wait(app, lambda: tab.scores is not None, 300)
+        tab.results.setCurrentIndex(0)
+        wait(app, lambda: False, 1.5)  # thumbnails
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        tab.grab().save(args.out)
+        tab.results.setCurrentIndex(1)
+        tab.threshold_slider.setValue(50)
+        wait(app, lambda: False, 1.5)
+        tab.grab().save(str(Path(args.out).with_name("train-split.png")))
+        context.jobs.stop_all()
+        context.set_project(None)
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
