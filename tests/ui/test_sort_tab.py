@@ -29,10 +29,8 @@ COUNT = 40
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     out = tmp_path_factory.mktemp("sortgen")
-    # upper_body=0: the generator's upper-body crops come out blank, which makes them all
-    # "near-duplicates" of each other.
     csv_path = write_image_folder(out, COUNT, seed=11, min_height=260, max_height=360,
-                                  near_duplicates=4, upper_body=0.0)
+                                  near_duplicates=4)
     return out, csv_path
 
 

@@ -12,8 +12,7 @@ from ganime_gui.fakebooru.figures import write_image_folder
 def generated(tmp_path_factory):
     out = tmp_path_factory.mktemp("generated")
     csv_path = write_image_folder(out, 36, seed=7, min_height=300, max_height=420,
-                                  formats=("png", "jpg", "gif"), near_duplicates=6,
-                                  upper_body=0.0)  # upper-body crops come out blank (generator)
+                                  formats=("png", "jpg", "gif"), near_duplicates=6)
     return out, csv_path
 
 
