@@ -27,10 +27,9 @@ from ganime_gui.core.thumbs import open_scaled
 DUPLICATE_SET = "duplicates"
 DUPLICATE_CLASSES = ["keep", "duplicate"]
 # Bits (of 64) two pHashes may differ by and still be the same picture, and how far (0-255) any
-# cell of their colour grids may once each grid's mean brightness is taken out. Measured on 1 500
-# generated pictures (near-copies re-encoded, a few pixels cropped, rescaled, brightness nudged):
-# copies within 12 bits but two, and within 28 levels; of the 1.1 M pairs of different pictures,
-# one passes both tests at these limits.
+# cell of their colour grids may once each grid's mean brightness is taken out. Measured on the
+# fake booru's pictures (near-copies re-encoded, a few pixels cropped, rescaled, brightness
+# nudged): on 1 500 of them with 60 copies, 58 of 59 copy groups found and one false pair.
 DEFAULT_MAX_DISTANCE = 14
 MAX_GRID_DIFFERENCE = 31
 _HASH_INPUT_PX = 512   # the content may be a small part of the frame: trim at a useful size
