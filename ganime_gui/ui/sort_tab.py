@@ -68,6 +68,7 @@ class SortTab(QWidget):
         self._reloading = False
         self._own_signal = False   # labels_changed we emitted ourselves
         self._stale = False        # labels changed elsewhere while hidden
+        self._finding_duplicates = False
 
         self.loader = ThumbLoader(parent=self)
         self.model = ThumbModel(self.loader, self._abspath, self)
@@ -375,8 +376,8 @@ class SortTab(QWidget):
             return
         verb = "Undid" if undo else "Redid"
         self.context.status(f"{verb} {len(step.changes)} label(s) in “{step.label_set}”.")
-        if step.label_set == DUPLICATE_SET and self.show_combo.currentData() != "duplicates":
-            self.reload()  # hidden duplicates come back (or go)
+        if step.label_set == DUPLICATE_SET:
+            self.reload()  # hidden duplicates come back (or go), a group is open again
             return
         self._show_step(step, undo)
         rows = [r for c in step.changes if (r := self.model.row_of(c.file_id)) is not None]
@@ -582,8 +583,9 @@ class SortTab(QWidget):
 
     # -- near-duplicates ---------------------------------------------------------------------------
     def find_duplicates(self) -> None:
-        if self.catalog is None:
+        if self.catalog is None or self._finding_duplicates:
             return
+        self._finding_duplicates = True
         project, catalog = self.context.project, self.catalog
         hash_job = compute_phashes_job(project, catalog)
 
@@ -593,7 +595,11 @@ class SortTab(QWidget):
             progress(0, 0, "Grouping near-duplicates")
             return find_duplicate_groups(catalog)
 
+        def ended():
+            self._finding_duplicates = False
+
         def finished(groups):
+            ended()
             self.groups = groups
             self.context.status(f"{len(groups)} near-duplicate group(s) found.")
             if self.show_combo.currentData() == "duplicates":
@@ -601,8 +607,12 @@ class SortTab(QWidget):
             else:
                 self.show_combo.setCurrentIndex(self.show_combo.findData("duplicates"))
 
+        def failed(message):
+            ended()
+            self.context.error("Near-duplicates", message)
+
         self.context.jobs.start(job, "Find near-duplicates", on_finished=finished,
-                                on_failed=lambda msg: self.context.error("Near-duplicates", msg))
+                                on_failed=failed, on_cancelled=ended)
 
     def keep_best_of_current(self, use_current: bool = False) -> None:
         row = self.current_row()
@@ -615,8 +625,7 @@ class SortTab(QWidget):
         keep_best(self.catalog, group, file_id if use_current else None)
         self.context.status(f"Kept 1, marked {len(group.members) - 1} as duplicate.")
         first = self.model.groups.index(self.model.groups[row])
-        self.groups = [g for g in self.groups if g is not group]
-        self.reload()
+        self.reload()   # the decided group leaves the view
         self.set_current(min(first, self.model.rowCount() - 1))  # the next group moved up here
 
     # -- label sets, folders ---------------------------------------------------------------------

@@ -291,6 +291,8 @@ def test_near_duplicate_groups_keep_the_best(tab, qtbot):
     assert tab.model.rowCount() == COUNT - (len(first.members) - 1)   # duplicates are hidden
     key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert tab.model.rowCount() == COUNT and catalog.labels(DUPLICATE_SET) == {}
+    tab.show_combo.setCurrentIndex(tab.show_combo.findData("duplicates"))
+    assert ids(tab, range(len(first.members))) == list(first.members)   # open again
 
 
 def test_a_label_survives_kill_9_right_after_the_keypress(project, tmp_path):

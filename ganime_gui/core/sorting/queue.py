@@ -82,7 +82,9 @@ def build_queue(catalog: Catalog, spec: QueueSpec) -> list[QueueRow]:
 def duplicate_rows(catalog: Catalog, spec: QueueSpec,
                    groups: list[DuplicateGroup]) -> tuple[list[QueueRow], list[int]]:
     """The rows of the near-duplicate groups that pass the spec's other filters, group by group
-    (the best first), and the group index of each row. Groups left with one row are dropped."""
+    (the best first), and the group index of each row. Groups already decided (every member
+    marked keep or duplicate) and groups left with one row are dropped."""
+    decided = catalog.labels(DUPLICATE_SET) if catalog.label_set(DUPLICATE_SET) else {}
     rows = {r.id: r for r in build_queue(catalog, QueueSpec(
         spec.label_set, tags=spec.tags, min_side=spec.min_side, max_side=spec.max_side,
         min_bytes=spec.min_bytes, max_bytes=spec.max_bytes, hide_duplicates=False))}
@@ -91,7 +93,7 @@ def duplicate_rows(catalog: Catalog, spec: QueueSpec,
     shown = 0
     for g in groups:
         members = [rows[m] for m in g.members if m in rows]
-        if len(members) > 1:
+        if len(members) > 1 and not all(m in decided for m in g.members):
             group_of += [shown] * len(members)
             out += members
             shown += 1
