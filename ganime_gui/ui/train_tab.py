@@ -66,6 +66,7 @@ class TrainTab(QWidget):
         self.scores: tuple[list[str], np.ndarray, list[str]] | None = None  # paths, probabilities, classes
         self._points: dict[str, dict[str, tuple[list[float], list[float]]]] = {}
         self._dirty = False
+        self._pending_texts: tuple[int, int, str, str] | None = None
         self._build()
         self._plot_timer = QTimer(self)
         self._plot_timer.setInterval(PLOT_REFRESH_MS)
@@ -429,6 +430,12 @@ class TrainTab(QWidget):
         self._dirty = True
 
     def _flush_plots(self) -> None:
+        if self._pending_texts is not None:
+            done, total, message, epoch_text = self._pending_texts
+            self._pending_texts = None
+            self.status_label.setText(message)
+            self.epoch_label.setText(epoch_text)
+            self._show_progress(done, total)
         if not self._dirty:
             return
         self._dirty = False
@@ -438,29 +445,37 @@ class TrainTab(QWidget):
 
     def _on_train_progress(self, done: int, total: int, message: str, extra: dict) -> None:
         phase = extra.get("phase")
+        if phase == "batch":
+            # Batches can come 100 times a second: only store them here; the plot timer draws
+            # the points and the texts (word-wrapped labels re-lay out the column when set).
+            x = extra["epoch"] - 1 + extra["batch"] / extra["batches"]
+            self._add_point("train (batch)", x, extra["batch_accuracy"], extra["batch_loss"])
+            self._pending_texts = (done, total, message,
+                                   f"Epoch {extra['epoch']}/{extra['epochs']}  ·  batch {extra['batch']}/"
+                                   f"{extra['batches']}  ·  ETA {format_eta(extra.get('eta_s'))}")
+            return
+        self._pending_texts = None
         if message:
             self.status_label.setText(message)
-        if total:
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(done)
-        else:
-            self.progress_bar.setRange(0, 0)  # busy
+        self._show_progress(done, total)
         if phase == "download":
             self.progress_bar.setFormat(f"{done / 1e6:.1f} / {total / 1e6:.1f} MB" if total else "%v bytes")
             return
         self.progress_bar.setFormat("%p%")
-        if phase == "batch":
-            x = extra["epoch"] - 1 + extra["batch"] / extra["batches"]
-            self._add_point("train (batch)", x, extra["batch_accuracy"], extra["batch_loss"])
-            self.epoch_label.setText(f"Epoch {extra['epoch']}/{extra['epochs']}  ·  batch {extra['batch']}/"
-                                     f"{extra['batches']}  ·  ETA {format_eta(extra.get('eta_s'))}")
-        elif phase == "epoch":
+        if phase == "epoch":
             x = float(extra["epoch"])
             self._add_point("train", x, extra["accuracy"], extra["loss"])
             self._add_point("validation", x, extra["val_accuracy"], extra["val_loss"])
             self._flush_plots()  # epoch points show at once
             self.epoch_label.setText(f"Epoch {extra['epoch']}/{extra['epochs']} done  ·  val accuracy "
                                      f"{extra['val_accuracy']:.1%}  ·  ETA {format_eta(extra.get('eta_s'))}")
+
+    def _show_progress(self, done: int, total: int) -> None:
+        if total:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(done)
+        else:
+            self.progress_bar.setRange(0, 0)  # busy
 
     def _on_train_finished(self, result) -> None:
         self._flush_plots()

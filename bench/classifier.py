@@ -1,0 +1,278 @@
+"""Classifier benchmark on synthetic figures (the fake booru's generator), CPU, one run.
+
+    python bench/classifier.py [--images 256] [--size 128] [--backbone vgg16] [--write-results]
+
+Measures, on the same data and the same model (VGG16 with the seed's 15 frozen layers,
+``weights=None`` so nothing downloads):
+  * epoch time training on the frozen-feature cache vs end to end (the seed's way), target >= 5x;
+    the one-off feature extraction is reported separately;
+  * Apply images/s (tf.data, batched) vs a one-image-at-a-time ``model.predict`` loop, target >= 5x;
+  * the effect of TensorFlow's thread pools: ``predict`` images/s with TF's defaults vs intra-op
+    threads = core count (each in a fresh process: pools are fixed once TF runs an op);
+  * with ``--ui``: the Qt event loop's longest stall while the Train tab trains, target < 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+
+def make_items(folder: Path, count: int, seed: int = 3) -> list[tuple[str, str]]:
+    import csv
+
+    from ganime_gui.fakebooru.figures import write_image_folder
+
+    csv_path = write_image_folder(folder, count, seed, min_height=160, max_height=260, chibi_fraction=0.5,
+                                  two_characters=0.0, busy=0.0, upper_body=0.0)
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        return [(str(folder / r["file"]), "chibi" if r["chibi"] == "1" else "not_chibi") for r in csv.DictReader(f)]
+
+
+def threads_probe(mode: str, size: int, batches: int) -> None:
+    """Child process: predict images/s for VGG16 with TF's default pools or the app's settings."""
+    if mode == "default":
+        import tensorflow as tf  # noqa: F401  (TF's own defaults)
+    else:
+        from ganime_gui.core.tfsetup import import_tensorflow
+
+        import_tensorflow()
+    import keras
+
+    model = keras.applications.VGG16(weights=None, include_top=False, input_shape=(size, size, 3))
+    x = np.random.default_rng(0).uniform(0, 255, (32, size, size, 3)).astype(np.float32)
+    model.predict(x, verbose=0)
+    t = time.perf_counter()
+    for _ in range(batches):
+        model.predict(x, verbose=0)
+    rate = 32 * batches / (time.perf_counter() - t)
+    import tensorflow as tf
+
+    print(json.dumps({"mode": mode, "images_per_s": rate,
+                      "intra": tf.config.threading.get_intra_op_parallelism_threads(),
+                      "inter": tf.config.threading.get_inter_op_parallelism_threads()}))
+
+
+def run_threads_probe(mode: str, size: int, batches: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--threads-probe", mode, "--size", str(size),
+                          "--probe-batches", str(batches)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_training(items, work: Path, backbone: str, size: int, epochs: int) -> dict:
+    from ganime_gui.core.classify.train import TrainConfig, train_classifier
+
+    out = {}
+    for cached in (True, False):
+        phases: dict[str, float] = {}
+        t0 = time.perf_counter()
+
+        def progress(done, total, message="", **extra):
+            phase = extra.get("phase")
+            if phase in ("features", "decode") and done == total and total:
+                phases["prepare_s"] = time.perf_counter() - t0
+
+        cfg = TrainConfig(backbone=backbone, weights=None, input_size=size, epochs=epochs, batch_size=32,
+                          use_feature_cache=cached, flip_augment=False)
+        result = train_classifier(items, cfg, models_dir=work / "models", cache_dir=work / "cache",
+                                  model_name=f"bench-{'cached' if cached else 'e2e'}", progress=progress)
+        # epoch 1 includes tracing; later epochs are the steady state
+        steady = [h["epoch_s"] for h in result.history[1:]] or [result.history[0]["epoch_s"]]
+        out["cached" if cached else "end_to_end"] = {
+            "epoch_s": float(np.median(steady)), "first_epoch_s": result.history[0]["epoch_s"],
+            "prepare_s": phases.get("prepare_s", float("nan")), "total_s": time.perf_counter() - t0,
+            "val_accuracy": result.metadata["val_accuracy"], "model_path": str(result.model_path)}
+    return out
+
+
+def bench_apply(model_path: str, paths: list[str], size: int, loop_images: int) -> dict:
+    from ganime_gui.core.classify.apply import apply_classifier, predict_one_by_one
+    from ganime_gui.core.classify.models import load_keras_model
+
+    net = load_keras_model(model_path)
+    apply_classifier(model_path, paths[:32], keras_model=net)  # warm-up: tracing, thread pools
+    t = time.perf_counter()
+    result = apply_classifier(model_path, paths, keras_model=net, batch_size=32)
+    apply_rate = len(result.paths) / (time.perf_counter() - t)
+    predict_one_by_one(net, paths[:2], size)
+    t = time.perf_counter()
+    predict_one_by_one(net, paths[:loop_images], size)
+    loop_rate = loop_images / (time.perf_counter() - t)
+    return {"apply_images_per_s": apply_rate, "loop_images_per_s": loop_rate, "images": len(paths)}
+
+
+def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
+    """Longest gap between 5 ms timer ticks of the Qt event loop while the Train tab trains.
+
+    The tiny CNN reports the most batches per second, so it loads the UI the most (per-batch
+    progress signals, plot refreshes); the training itself runs in a worker thread.
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganime_gui.core.project import Project
+    from ganime_gui.core.sorting.demo import catalog_generated
+    from ganime_gui.fakebooru.figures import write_image_folder
+    from ganime_gui.ui.context import AppContext
+    from ganime_gui.ui.train_tab import TrainTab
+
+    app = QApplication.instance() or QApplication([])
+    project = Project.create(work / "ui-project")
+    csv_path = write_image_folder(work / "ui-gen", images, 5, min_height=96, max_height=140, chibi_fraction=0.5,
+                                  two_characters=0.0, busy=0.0, upper_body=0.0)
+    with project.open_catalog() as catalog:
+        for r in catalog_generated(project, catalog, work / "ui-gen", csv_path):
+            catalog.set_labels("chibi", [r["file_id"]], "chibi" if r["chibi"] == 1 else "not_chibi")
+    context = AppContext()
+    context.set_project(project)
+    tab = TrainTab(context)
+    tab.resize(1400, 880)
+    tab.show()
+    tab.label_set_combo.setCurrentText("chibi")
+    tab.backbone_combo.setCurrentIndex(tab.backbone_combo.findData("tiny_cnn"))
+    tab.weights_combo.setCurrentIndex(tab.weights_combo.findData("none"))
+    tab.size_spin.setValue(size)
+    tab.batch_spin.setValue(16)
+    tab.epochs_spin.setValue(epochs)
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    tab.train_button.click()
+    batches = []
+    tab.train_worker.progress.connect(lambda d, t, m, e: batches.append(1) if e.get("phase") == "batch" else None)
+    # measure from the first batch on: model building and the first trace run before it
+    while not batches and tab.train_worker.is_running():
+        app.processEvents()
+        time.sleep(0.002)
+    t0 = time.perf_counter()
+    last[0] = t0
+    timer.start()
+    while tab.train_worker is not None and tab.train_worker.is_running():
+        app.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    duration = time.perf_counter() - t0
+    context.jobs.stop_all()
+    context.set_project(None)
+    stalls_ms = np.array(gaps[1:] or [0.0]) * 1000 - 5.0
+    return {"max_stall_ms": float(stalls_ms.max()), "p99_stall_ms": float(np.percentile(stalls_ms, 99)),
+            "ticks": len(gaps), "batches": len(batches), "seconds": duration}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--images", type=int, default=256)
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--backbones", default="vgg16,mobilenet_v2",
+                    help="comma-separated; VGG16 keeps the seed's 15 frozen layers, the others freeze the whole backbone")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--loop-images", type=int, default=48)
+    ap.add_argument("--probe-batches", type=int, default=4)
+    ap.add_argument("--ui", action="store_true", help="also measure the UI stall while training")
+    ap.add_argument("--only-ui", action="store_true", help="only the UI stall (quick)")
+    ap.add_argument("--write-results", action="store_true", help="update the Classifier section of bench/RESULTS.md")
+    ap.add_argument("--threads-probe", choices=["default", "configured"], help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.threads_probe:
+        threads_probe(args.threads_probe, args.size, args.probe_batches)
+        return 0
+
+    from ganime_gui.core.tfsetup import cpu_count
+
+    if args.only_ui:
+        with tempfile.TemporaryDirectory(prefix="ganime-bench-ui-") as tmp:
+            print(json.dumps(bench_ui_stall(Path(tmp), 400, 64, 4)))
+        return 0
+    figures = {}
+    figures["threads_default"] = run_threads_probe("default", args.size, args.probe_batches)
+    figures["threads_configured"] = run_threads_probe("configured", args.size, args.probe_batches)
+    with tempfile.TemporaryDirectory(prefix="ganime-bench-clf-") as tmp:
+        work = Path(tmp)
+        items = make_items(work / "figures", args.images)
+        backbones = args.backbones.split(",")
+        figures["training"] = {b: bench_training(items, work, b, args.size, args.epochs) for b in backbones}
+        figures["apply"] = bench_apply(figures["training"][backbones[0]]["cached"]["model_path"],
+                                       [p for p, _ in items], args.size, args.loop_images)
+        if args.ui:
+            figures["ui"] = bench_ui_stall(work, 400, 64, 4)
+    ap_, td, tc = figures["apply"], figures["threads_default"], figures["threads_configured"]
+    apply_ratio = ap_["apply_images_per_s"] / ap_["loop_images_per_s"]
+    thread_ratio = tc["images_per_s"] / td["images_per_s"]
+    lines = [
+        f"Machine: {platform.processor() or platform.machine()}, {cpu_count()} usable cores, "
+        f"Python {platform.python_version()}; weights=None at {args.size} px, "
+        f"{args.images} synthetic figures (80% train), batch 32.",
+        "",
+        "| measure | figure | target |",
+        "|---|---|---|",
+    ]
+    for name, tr in figures["training"].items():
+        ratio = tr["end_to_end"]["epoch_s"] / tr["cached"]["epoch_s"]
+        lines += [
+            f"| {name}: epoch, end to end (the seed's way) | {tr['end_to_end']['epoch_s']:.2f} s | |",
+            f"| {name}: epoch, on the frozen-feature cache | {tr['cached']['epoch_s']:.3f} s | |",
+            f"| **{name}: epoch speed-up** | **{ratio:.1f}x** | >= 5x |",
+            f"| {name}: one-off feature extraction (cold cache) | {tr['cached']['prepare_s']:.1f} s | |",
+            f"| {name}: whole {args.epochs}-epoch run incl. build, extraction, save: cached / end to end | "
+            f"{tr['cached']['total_s']:.1f} s / {tr['end_to_end']['total_s']:.1f} s | |",
+        ]
+    lines += [
+        f"| Apply, {backbones[0]} (tf.data, batches of 32) | {ap_['apply_images_per_s']:.1f} images/s | |",
+        f"| one-image `model.predict` loop (the seed's way) | {ap_['loop_images_per_s']:.1f} images/s | |",
+        f"| **Apply speed-up** | **{apply_ratio:.1f}x** | >= 5x |",
+        f"| VGG16 predict, TF default pools (intra {td['intra'] or 'auto'}, inter {td['inter'] or 'auto'}) | "
+        f"{td['images_per_s']:.1f} images/s | |",
+        f"| VGG16 predict, app's pools (intra {tc['intra']}, inter {tc['inter']}) | "
+        f"{tc['images_per_s']:.1f} images/s ({thread_ratio:.2f}x) | |",
+    ]
+    if "ui" in figures:
+        ui = figures["ui"]
+        lines.append(f"| UI event loop, longest stall while the Train tab trains (tiny CNN 64 px, {ui['batches']} "
+                     f"batches in {ui['seconds']:.0f} s, {ui['ticks']} timer ticks) | {ui['max_stall_ms']:.1f} ms "
+                     f"(p99 {ui['p99_stall_ms']:.1f} ms) | < 50 ms |")
+    text = "\n".join(lines)
+    print(text)
+    if args.write_results:
+        write_results(text)
+    return 0
+
+
+def write_results(body: str) -> None:
+    """Replace only the '## Classifier' section of bench/RESULTS.md (other sections belong to others)."""
+    path = ROOT / "bench" / "RESULTS.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    section = f"## Classifier\n\n`python bench/classifier.py --ui --write-results`, {stamp}.\n\n{body}\n"
+    lines = old.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() == "## Classifier"), None)
+    if start is None:
+        new = old.rstrip("\n") + "\n\n" + section
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        new = "".join(lines[:start]) + section + ("\n" if end < len(lines) else "") + "".join(lines[end:])
+    path.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
