@@ -324,10 +324,8 @@ def format_report(r: dict) -> str:
         "Keypress: a label key sent to the grid (commit to SQLite, badge, move on) until the next "
         "cell is painted with its thumbnail, thumbnails on disk as after the first screens. "
         "Cold: Pillow `draft` (JPEG) / `reduce` decoding to the 256 px bucket plus a JPEG "
-        "write to the cache; the baseline decodes every pixel and resizes. On this shared "
-        "machine (load 4–7 on 2 cores from other jobs) the figures move between runs: two runs "
-        "of this code gave cold 180 and 223/s against a baseline of 47 and 94/s, warm 2 071 and "
-        "2 321/s, keypress p50 2.1 and 2.2 ms, p95 10.9 and 11.9 ms, 352–397 MB.",
+        "write to the cache; the baseline decodes every pixel and resizes. On a machine "
+        "shared with other work the figures move between runs; compare runs made together.",
     ])
 
 
