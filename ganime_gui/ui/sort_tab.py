@@ -185,6 +185,13 @@ class SortTab(QWidget):
     def _abspath(self, relative: str) -> Path:
         return self.context.project.abspath(relative)
 
+    def _refresh_tag_completer(self) -> None:
+        tags = [t for t, _ in self.catalog.tag_counts()] if self.catalog is not None else []
+        old = self.tag_edit.completer()
+        self.tag_edit.setCompleter(QCompleter(tags, self.tag_edit) if tags else None)
+        if old is not None:
+            old.deleteLater()
+
     def _on_project_changed(self, project) -> None:
         self.loader.reset(project.thumbs_dir if project else None)
         self.groups = None
@@ -194,6 +201,7 @@ class SortTab(QWidget):
         if project is not None and not self.catalog.label_sets():
             self.catalog.ensure_default_label_sets()
             self._fill_set_combo()
+        self._refresh_tag_completer()
         self.reload()
 
     def _fill_set_combo(self, select: str | None = None) -> None:
@@ -279,10 +287,6 @@ class SortTab(QWidget):
         self.model.set_bucket(bucket_for(self.view.thumb_px))
         self.counts = self.catalog.label_counts(ls.name)
         self.total = self.catalog.count_files()
-        if self.tag_edit.completer() is None:
-            tags = [t for t, _ in self.catalog.tag_counts()]
-            if tags:
-                self.tag_edit.setCompleter(QCompleter(tags, self))
         if rows:
             self.set_current(0)
         if self.page_mode:
@@ -553,6 +557,7 @@ class SortTab(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._pace_timer.start()
+        self._refresh_tag_completer()  # the crawler may have brought new tags meanwhile
         if self._stale:
             self._stale = False
             self.reload()

@@ -189,6 +189,8 @@ def test_filters_unlabelled_label_tag_size_and_order(tab):
     tab.label_combo.setCurrentIndex(tab.label_combo.findData("not_chibi"))
     assert tab.model.labels == ["not_chibi"]
     tab.show_combo.setCurrentIndex(tab.show_combo.findData("all"))
+    completer = tab.tag_edit.completer()
+    assert completer is not None and "chibi" in completer.model().stringList()
     tab.tag_edit.setText("chibi")
     tab.tag_edit.editingFinished.emit()
     tagged = {r.id for r in tab.model.rows}
