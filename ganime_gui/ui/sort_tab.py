@@ -187,10 +187,9 @@ class SortTab(QWidget):
 
     def _refresh_tag_completer(self) -> None:
         tags = [t for t, _ in self.catalog.tag_counts()] if self.catalog is not None else []
-        old = self.tag_edit.completer()
+        # No deleteLater of the old one: setCompleter already disposes of it (a second delete
+        # crashes).
         self.tag_edit.setCompleter(QCompleter(tags, self.tag_edit) if tags else None)
-        if old is not None:
-            old.deleteLater()
 
     def _on_project_changed(self, project) -> None:
         self.loader.reset(project.thumbs_dir if project else None)
