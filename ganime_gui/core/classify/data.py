@@ -28,6 +28,8 @@ def load_image_array(path: str | os.PathLike, size: int,
     """Decode an image, pad it to a centred square and resize it to ``size``; None if unreadable.
 
     Transparent pixels are composited on white (how booru pages show them). Returns uint8 (size, size, 3).
+    A truncated file counts as unreadable unless Pillow's process-wide ``LOAD_TRUNCATED_IMAGES``
+    is on (``core.thumbs`` turns it on so partial downloads still get thumbnails).
     """
     try:
         with Image.open(path) as im:

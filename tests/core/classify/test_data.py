@@ -33,7 +33,11 @@ def test_transparency_becomes_white(tmp_path):
     assert (load_image_array(p, 20) == 255).all()
 
 
-def test_corrupt_and_missing_images_give_none(tmp_path):
+def test_corrupt_and_missing_images_give_none(tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    # Pillow's default; the thumbnail module turns it on for the whole process (partial thumbnails)
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", False)
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 this is not a jpeg")
     good = _write(tmp_path / "good.png", (10, 10))

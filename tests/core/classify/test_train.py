@@ -119,7 +119,7 @@ def test_corrupt_image_is_skipped_and_training_goes_on(small_items, tmp_path, ca
     bad = tmp_path / "broken.jpg"
     good = tmp_path / "good.png"
     Image.new("RGB", (60, 80), "white").save(good)
-    bad.write_bytes(good.read_bytes()[:100])  # a truncated file
+    bad.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)  # a JPEG header, then garbage
     items = small_items[:40] + [(str(bad), "chibi"), (str(good), "chibi")]
     cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, frozen_layers=5 if cached else 0,
                       epochs=1, batch_size=16)
