@@ -41,6 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="checkpoint every KIMG (default 50)")
     parser.add_argument("--checkpoint-minutes", type=float, default=None, help="and every N minutes (default 15)")
     parser.add_argument("--keep", type=int, default=None, help="checkpoints to keep (default 3)")
+    parser.add_argument("--metrics-every", type=float, default=0, metavar="KIMG",
+                        help="score KID/FID of the EMA generator every KIMG (default: never)")
+    parser.add_argument("--metrics-net", choices=["keras-imagenet", "keras-weights", "inception-graph"],
+                        default="keras-imagenet", help="feature network: Keras InceptionV3 with ImageNet "
+                        "weights (downloads once), a weights file, or the 2015-12-05 Inception graph "
+                        "(pytorch-fid's; needs --metrics-file)")
+    parser.add_argument("--metrics-file", help="the weights file or classify_image_graph_def.pb")
+    parser.add_argument("--metrics-samples", type=int, default=5000, help="images scored (default 5000)")
     parser.add_argument("--cache", help="where a folder given to --data is prepared (default RUN/cache)")
     parser.add_argument("--cpu-replicas", type=int, default=0, help=argparse.SUPPRESS)  # checks the multi-device path on CPU
 
@@ -88,6 +96,17 @@ def _prepared_data(args, config: GanConfig, progress) -> Path:
     return data
 
 
+def _metrics_plan(args):
+    if not args.metrics_every:
+        return None
+    from ganime_gui.core.gan.metrics import MetricsPlan, make_extractor
+
+    if args.metrics_net != "keras-imagenet" and not args.metrics_file:
+        raise UserError(f"--metrics-net {args.metrics_net} needs --metrics-file.")
+    return MetricsPlan(lambda: make_extractor(args.metrics_net, args.metrics_file), args.metrics_every,
+                       args.metrics_samples)
+
+
 def _split_cpu(replicas: int) -> list[str]:
     from ganime_gui.core.tfsetup import import_tensorflow
     tf = import_tensorflow()
@@ -107,7 +126,10 @@ class TerminalProgress:
     def __call__(self, done, total, message="", **extra):
         now = time.monotonic()
         event = extra.get("event")
-        if now - self.last < (0.5 if self.tty else 5.0) and event in (None, "step", "preview"):
+        if event == "metric":  # a result worth keeping on screen
+            self._write(f"{extra.get('kimg', 0):.1f} kimg: {message}", keep=True)
+            return
+        if now - self.last < (0.5 if self.tty else 5.0) and event in (None, "step", "preview", "scoring"):
             return
         self.last = now
         parts = [f"step {done}/{total}" if total else f"step {done}", message]
@@ -120,9 +142,11 @@ class TerminalProgress:
             parts.append(f"ETA {eta // 3600}h{eta % 3600 // 60:02d}m{eta % 60:02d}s")
         if extra.get("augment_p") is not None:
             parts.append(f"p {extra['augment_p']:.2f}")
-        line = "  ".join(p for p in parts if p)
+        self._write("  ".join(p for p in parts if p), keep=event not in (None, "step", "preview", "scoring"))
+
+    def _write(self, line: str, keep: bool) -> None:
         if self.tty:
-            self.stream.write("\r\x1b[K" + line)
+            self.stream.write("\r\x1b[K" + line + ("\n" if keep else ""))
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
@@ -151,7 +175,8 @@ def run(args) -> int:
         devices = _split_cpu(args.cpu_replicas) if args.cpu_replicas > 1 else None
         config = _build_config(args)
         data = _prepared_data(args, config, printer)
-        trainer = GanTrainer(config, data, args.out, resume=args.resume, devices=devices)
+        trainer = GanTrainer(config, data, args.out, resume=args.resume, devices=devices,
+                             metrics=_metrics_plan(args))
         result = trainer.run(printer, lambda: interrupted)
         printer.close()
         print(f"Finished: {result.kimg:.1f} kimg in {result.step} steps; checkpoint {result.checkpoint}")

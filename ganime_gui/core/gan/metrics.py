@@ -15,6 +15,7 @@ Images are resized to 299×299 with Pillow's bicubic filter, which antialiases w
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -63,7 +64,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
     mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
     sigma1, sigma2 = np.atleast_2d(sigma1), np.atleast_2d(sigma2)
     diff = mu1 - mu2
-    covmean = linalg.sqrtm(sigma1 @ sigma2)
+    with warnings.catch_warnings():  # few samples give singular covariances: handled just below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(sigma1 @ sigma2)
     if not np.isfinite(covmean).all():  # singular product: nudge the diagonals
         offset = np.eye(sigma1.shape[0]) * eps
         covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
@@ -221,12 +224,51 @@ def score_features(real_f: np.ndarray, fake_f: np.ndarray, extractor: FeatureExt
                         len(real_f), len(fake_f), kimg)
 
 
+@dataclass(frozen=True)
+class MetricsPlan:
+    """Score the EMA generator during training: every ``every_kimg``, with ``samples`` images."""
+    extractor_factory: Callable[[], FeatureExtractor]
+    every_kimg: float
+    samples: int = 2000
+
+
+class GeneratorScorer:
+    """KID/FID of a generator against a prepared set. The real images' features are computed once
+    and reused; the generated side always uses the same latents, so scores over kimg compare."""
+
+    def __init__(self, extractor: FeatureExtractor, data: np.ndarray, num_samples: int, seed: int = 123,
+                 chunk: int = 250):
+        self.extractor, self.data, self.chunk = extractor, data, chunk
+        self.n = min(num_samples, len(data)) if num_samples else len(data)
+        self.seed = seed
+        self._real: np.ndarray | None = None
+
+    def _features(self, make_batch, what: str, progress: ProgressFn, cancelled: CancelledFn) -> np.ndarray:
+        out = []
+        for start in range(0, self.n, self.chunk):
+            check_cancelled(cancelled)
+            out.append(self.extractor(make_batch(start, min(self.n, start + self.chunk))))
+            progress(start + len(out[-1]), self.n, f"Inception features of the {what}")
+        return np.concatenate(out)
+
+    def score(self, generate: Callable[[np.ndarray], np.ndarray], latent_dim: int, kimg: float | None = None,
+              progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> MetricResult:
+        """``generate(latents) -> images in [-1, 1]``."""
+        if self._real is None:
+            picks = np.sort(np.random.default_rng(self.seed).choice(len(self.data), self.n, replace=False))
+            self._real = self._features(lambda a, b: as_unit_float(self.data[picks[a:b]]), "real images",
+                                        progress, cancelled)
+        latents = np.random.default_rng([self.seed, 1]).standard_normal((self.n, latent_dim)).astype(np.float32)
+        fake = self._features(lambda a, b: generate(latents[a:b]), "generated images", progress, cancelled)
+        return score_features(self._real, fake, self.extractor, kimg)
+
+
 def make_metrics_job(run_dir: str | Path, extractor_factory: Callable[[], FeatureExtractor],
-                     num_samples: int = 5000, checkpoint: str | Path | None = None, seed: int = 123):
+                     num_samples: int = 5000, checkpoint: str | Path | None = None):
     """A core job scoring a run's checkpoint (latest by default) against its training set.
 
-    Features are extracted in chunks with progress; the result goes to the run log as a
-    ``metric`` record, so curves over kimg build up as it is run at different checkpoints.
+    The result goes to the run log as a ``metric`` record, so a curve over kimg builds up as it
+    is run at different checkpoints (and the GUI shows it when the run is opened again).
     """
     def job(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> MetricResult:
         from ganime_gui.core.gan import runs
@@ -236,22 +278,10 @@ def make_metrics_job(run_dir: str | Path, extractor_factory: Callable[[], Featur
         progress(0, 0, "Loading the generator and the feature network…")
         trainer = load_generator(run_dir, checkpoint)
         data = load_array(runs.read_run_info(run_dir)["data"])
-        extractor = extractor_factory()
-        n = min(num_samples, len(data)) if num_samples else len(data)
-        rng = np.random.default_rng(seed)
-        real_idx = np.sort(rng.choice(len(data), n, replace=False))
-        chunk = 250
-        real_f, fake_f = [], []
-        for start in range(0, n, chunk):
-            check_cancelled(cancelled)
-            idx = real_idx[start:start + chunk]
-            real_f.append(extractor(as_unit_float(data[idx])))
-            z = rng.standard_normal((len(idx), trainer.config.latent_dim)).astype(np.float32)
-            fake_f.append(extractor(trainer.generate(z)))
-            progress(start + len(idx), n, "Computing Inception features")
-        result = score_features(np.concatenate(real_f), np.concatenate(fake_f), extractor, trainer.kimg)
+        scorer = GeneratorScorer(extractor_factory(), data, num_samples)
+        result = scorer.score(trainer.generate, trainer.config.latent_dim, trainer.kimg, progress, cancelled)
         runs.RunLog(run_dir).write(event="metric", step=trainer.step, **result.to_dict())
-        progress(n, n, result.label(), metric=result.to_dict())
+        progress(scorer.n, scorer.n, result.label(), metric=result.to_dict())
         return result
 
     return job

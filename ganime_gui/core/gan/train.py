@@ -62,8 +62,12 @@ def resume_config(run_dir: str | Path, **overrides) -> GanConfig:
 
 class GanTrainer:
     def __init__(self, config: GanConfig, data_path: str | Path | None, run_dir: str | Path,
-                 resume: bool = False, devices: list[str] | None = None):
+                 resume: bool = False, devices: list[str] | None = None, metrics=None):
+        """``metrics``: a :class:`ganime_gui.core.gan.metrics.MetricsPlan` to score KID/FID during
+        training; ``devices``: explicit devices for data-parallel training (None: all GPUs)."""
         self.config = config
+        self.metrics = metrics
+        self._scorer = None
         self.data_path = Path(data_path) if data_path is not None else None  # None: sampling only
         self.run_dir = Path(run_dir)
         self.resume = resume
@@ -283,6 +287,8 @@ class GanTrainer:
 
         every = cfg.preview_every_kimg * 1000
         next_preview = (int(self.images_shown.numpy() // every) + 1) * every if every else math.inf
+        m_every = self.metrics.every_kimg * 1000 if self.metrics and self.metrics.every_kimg else 0
+        next_metric = (int(self.images_shown.numpy() // m_every) + 1) * m_every if m_every else math.inf
         ck_every = cfg.checkpoint_every_kimg * 1000
         next_ckpt = (int(self.images_shown.numpy() // ck_every) + 1) * ck_every if ck_every else math.inf
         last_ckpt_time = time.monotonic()
@@ -313,6 +319,9 @@ class GanTrainer:
                     latest_grid = self._save_preview()
                     next_preview += every
                     event = "preview"
+                if shown >= next_metric and self.metrics:
+                    self._score(progress, cancelled)
+                    next_metric = (shown // m_every + 1) * m_every
                 if len(self._window) >= cfg.log_every_steps:
                     self._flush_log()
                 minutes = (time.monotonic() - last_ckpt_time) / 60
@@ -336,6 +345,29 @@ class GanTrainer:
             return TrainResult(self.run_dir, self.step, self.kimg, ckpt, finished=True)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+
+    def _score(self, progress: ProgressFn, cancelled: CancelledFn) -> None:
+        """KID/FID of the EMA generator now; logged and reported as a ``metric`` event."""
+        from ganime_gui.core.gan.metrics import GeneratorScorer
+
+        def quiet(done, total, message="", **extra):  # keep the training progress bar meaning steps
+            progress(self.step, self.total_steps, f"{message} ({done}/{total})", event="scoring")
+
+        try:
+            if self._scorer is None:
+                self._scorer = GeneratorScorer(self.metrics.extractor_factory(), self.data, self.metrics.samples)
+            result = self._scorer.score(self.generate, self.config.latent_dim, self.kimg, quiet, cancelled)
+        except JobCancelled:
+            return  # the training loop sees cancelled() next and stops with a checkpoint
+        except UserError as exc:  # e.g. no network for the weights: training goes on without scores
+            self.metrics = None
+            message = f"KID/FID scoring is off for this run: {exc}"
+            self.log.write(event="metric_failed", step=self.step, kimg=self.kimg, message=message)
+            progress(self.step, self.total_steps, message, event="metric_failed", **self._status())
+            return
+        self.log.write(event="metric", step=self.step, **result.to_dict())
+        progress(self.step, self.total_steps, result.label(), event="metric", metric=result.to_dict(),
+                 **self._status())
 
     def _batch(self, step: int) -> np.ndarray:
         n = self.config.spec.n_critic

@@ -6,8 +6,10 @@ import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ganime_gui.core.gan import runs
+from ganime_gui.core.gan.interpolate import interpolation_latents, make_interpolation_job
 from ganime_gui.core.gan.train import GanTrainer, TrainingDiverged, load_generator, resume_config
 from ganime_gui.core.jobs import JobCancelled, UserError
 
@@ -94,6 +96,12 @@ def test_stop_leaves_a_loadable_checkpoint(make_config, prepared_npy, tmp_path):
     z = trainer.preview_z.numpy()[:2]
     assert np.allclose(loaded.generate(z), trainer.generate(z), atol=1e-5)
     assert runs.read_log(run_dir)[-1]["event"] == "stopped"
+    # The stopped run's checkpoint also drives exports: a looping latent walk as a GIF.
+    gif = make_interpolation_job(run_dir, tmp_path / "walk.gif", steps=6)()
+    with Image.open(gif) as im:
+        assert im.n_frames == 6 and im.size == (32, 32)
+    strip = make_interpolation_job(run_dir, tmp_path / "walk.png", steps=5)()
+    assert Image.open(strip).size == (5 * 32, 32)
 
 
 def test_pause_checkpoints_and_waits_until_unpaused(make_config, prepared_npy, tmp_path):
@@ -145,3 +153,40 @@ def test_adaptive_augmentation_moves_p_and_is_checkpointed(make_config, prepared
     assert float(rising.augment_p.numpy()) == pytest.approx(2 * 4 * 8 / 500)
     state = json.loads((runs.latest_checkpoint(tmp_path / "up") / "state.json").read_text())
     assert state["augment_p"] == pytest.approx(2 * 4 * 8 / 500)
+
+
+def test_interpolation_latents_walk_between_keyframes():
+    z = interpolation_latents(16, steps=9, seed=3, keyframes=2)
+    assert z.shape == (9, 16)
+    ends = np.random.default_rng(3).standard_normal((2, 16))
+    assert np.allclose(z[0], ends[0], atol=1e-5) and np.allclose(z[-1], ends[1], atol=1e-5)
+    norms = np.linalg.norm(z, axis=1)
+    assert norms.min() > 0.8 * min(np.linalg.norm(ends, axis=1))  # slerp keeps the norm up
+
+
+def test_metrics_during_training_are_logged_and_reported(make_config, prepared_npy, tmp_path):
+    from ganime_gui.core.gan.metrics import CallableFeatures, MetricsPlan
+
+    toy = CallableFeatures(lambda px: np.concatenate([px.mean((1, 2)), px.std((1, 2))], 1), "toy", size=16)
+    plan = MetricsPlan(lambda: toy, every_kimg=0.016, samples=12)
+    trainer = GanTrainer(make_config(arch="dcgan", total_kimg=0.032), prepared_npy, tmp_path / "run",
+                         metrics=plan)
+    reported = []
+    trainer.run(lambda done, total, message="", **extra: reported.append(extra.get("metric")))
+    logged = [r for r in runs.read_log(tmp_path / "run") if r.get("event") == "metric"]
+    assert [r["kimg"] for r in logged] == [0.016, 0.032]
+    assert all(r["network"] == "toy" and r["fake_samples"] == 12 and np.isfinite(r["kid"]) for r in logged)
+    assert [m["kimg"] for m in reported if m] == [0.016, 0.032]
+
+
+def test_a_failing_feature_network_does_not_stop_training(make_config, prepared_npy, tmp_path):
+    from ganime_gui.core.gan.metrics import MetricsPlan
+
+    def offline():
+        raise UserError("Could not get the InceptionV3 ImageNet weights: offline.")
+
+    trainer = GanTrainer(make_config(arch="dcgan", total_kimg=0.032), prepared_npy, tmp_path / "run",
+                         metrics=MetricsPlan(offline, every_kimg=0.008))
+    assert trainer.run().finished
+    failed = [r for r in runs.read_log(tmp_path / "run") if r.get("event") == "metric_failed"]
+    assert len(failed) == 1 and "offline" in failed[0]["message"]
