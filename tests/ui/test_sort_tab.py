@@ -156,6 +156,17 @@ def test_page_mode_labels_the_unmarked_with_the_page_label(tab):
     assert not tab.page_mode
 
 
+def test_a_marked_labelled_image_stays_visible(tab):
+    key(tab, Qt.Key.Key_1)
+    key(tab, Qt.Key.Key_P)
+    centre = tab.view.visualRect(tab.model.index(0)).center()
+    before = tab.view.viewport().grab().toImage().pixel(centre)
+    key(tab, Qt.Key.Key_X)
+    # The mark is a frame and a cross in the corner: the picture itself still shows.
+    assert tab.model.marked == set(ids(tab, [0]))
+    assert tab.view.viewport().grab().toImage().pixel(centre) == before
+
+
 def test_undo_and_redo_survive_a_restart(qtbot, project):
     tab = open_tab(qtbot, project)
     a, b, c = ids(tab, range(3))

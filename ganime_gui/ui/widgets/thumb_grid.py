@@ -321,6 +321,7 @@ class ThumbDelegate(QStyledItemDelegate):
         if model.data(index, ThumbModel.MarkedRole):
             pen = QPen(QColor("#e6194b"), 4)
             painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)  # the badge left its colour in the brush
             painter.drawRect(rect.adjusted(2, 2, -2, -2))
             painter.drawLine(rect.topRight() + QPoint(-18, 4), rect.topRight() + QPoint(-4, 18))
             painter.drawLine(rect.topRight() + QPoint(-4, 4), rect.topRight() + QPoint(-18, 18))
