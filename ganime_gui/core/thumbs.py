@@ -13,14 +13,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from PIL import Image, ImageFile
+from PIL import Image
 
 BUCKETS = (128, 256, 512)
 BACKGROUND = (236, 236, 236)   # what transparent pixels become
 JPEG_QUALITY = 85
-
-# A truncated download still gives a (partial) thumbnail instead of an exception per repaint.
-ImageFile.LOAD_TRUNCATED_IMAGES = True
 
 
 def bucket_for(display_px: int) -> int:
