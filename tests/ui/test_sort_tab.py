@@ -21,7 +21,7 @@ from ganime_gui.core.sorting.demo import attach_post, attach_predictions, catalo
 from ganime_gui.fakebooru.figures import write_image_folder
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.sort_tab import SortTab
-from ganime_gui.ui.widgets.thumb_grid import ThumbKey
+from ganime_gui.ui.widgets.thumb_grid import ThumbKey, ThumbModel
 
 COUNT = 40
 
@@ -253,6 +253,16 @@ def test_thumbnails_load_and_zoom_changes_the_size(tab, qtbot):
     QApplication.sendEvent(tab.view.viewport(), wheel)
     assert tab.view.thumb_px == before
     assert tab.model.bucket == 256
+
+
+def test_an_unreadable_image_shows_as_such_and_can_still_be_labelled(tab, qtbot):
+    row = tab.model.rows[0]
+    tab.context.project.abspath(row.path).write_bytes(b"\x89PNG broken download")
+    tab.loader.reset(tab.context.project.thumbs_dir)
+    tab.view.viewport().update()
+    qtbot.waitUntil(lambda: tab.model.data(tab.model.index(0), ThumbModel.FailedRole), timeout=20000)
+    key(tab, Qt.Key.Key_2)
+    assert tab.context.catalog.label_of("chibi", row.id) == "not_chibi"
 
 
 def test_label_sets_are_editable_and_keys_follow_them(tab, monkeypatch):
