@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -258,6 +259,8 @@ def test_thumbnails_load_and_zoom_changes_the_size(tab, qtbot):
 def test_an_unreadable_image_shows_as_such_and_can_still_be_labelled(tab, qtbot):
     row = tab.model.rows[0]
     tab.context.project.abspath(row.path).write_bytes(b"\x89PNG broken download")
+    tab.loader.wait_idle()
+    shutil.rmtree(tab.context.project.thumbs_dir)   # no thumbnail made before the damage
     tab.loader.reset(tab.context.project.thumbs_dir)
     tab.view.viewport().update()
     qtbot.waitUntil(lambda: tab.model.data(tab.model.index(0), ThumbModel.FailedRole), timeout=20000)
