@@ -16,6 +16,7 @@ class AppContext(QObject):
     status_message = Signal(str, int)       # text, timeout ms (0 = until replaced)
     error_raised = Signal(str, str)         # title, message: the window shows a dialog
     labels_changed = Signal()               # a tab changed labels; others refresh counts/queues
+    files_changed = Signal()                # a crawl or import added images to the catalog
     predictions_changed = Signal()          # a classifier wrote predictions
 
     def __init__(self, parent: QObject | None = None):

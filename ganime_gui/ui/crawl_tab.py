@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
@@ -32,6 +33,8 @@ from ganime_gui.ui.widgets.tag_input import TagInput
 log = logging.getLogger("ganime.ui.crawl")
 
 STRIP_SIZE = 30            # thumbnails kept in the live strip
+# Other tabs hear about new images at most this often while a crawl runs.
+FILES_CHANGED_EVERY_S = 5.0
 THUMB_PX = 96
 
 
@@ -48,6 +51,7 @@ class CrawlTab(QWidget):
         self.context = context
         self.worker = None
         self.job_id: int | None = None
+        self._announced_downloads, self._announced_at = 0, 0.0
         self._thumb_pool = ThreadPoolExecutor(1, thread_name_prefix="crawl-thumbs")
         self._thumb_relay = _ThumbRelay(self)
         self._thumb_relay.ready.connect(self._show_thumb)
@@ -408,7 +412,9 @@ class CrawlTab(QWidget):
             self.progress.setValue(min(done, total))
         stats = extra.get("stats")
         if stats is not None:
-            self.show_stats(CrawlStats.from_json(stats), extra.get("rate", 0.0), extra.get("eta_s"))
+            stats = CrawlStats.from_json(stats)
+            self.show_stats(stats, extra.get("rate", 0.0), extra.get("eta_s"))
+            self._announce_files(stats.downloaded)
         for line in extra.get("events") or ():
             self._log(line)
         thumbs = extra.get("thumbs") or []
@@ -433,7 +439,16 @@ class CrawlTab(QWidget):
         while self.strip.count() > STRIP_SIZE:
             self.strip.takeItem(self.strip.count() - 1)
 
+    def _announce_files(self, downloaded: int) -> None:
+        """Tell the other tabs that images arrived, at most every few seconds while crawling."""
+        now = time.monotonic()
+        if downloaded > self._announced_downloads and now - self._announced_at >= FILES_CHANGED_EVERY_S:
+            self._announced_downloads, self._announced_at = downloaded, now
+            self.context.files_changed.emit()
+
     def _ended(self, text: str) -> None:
+        self._announced_downloads, self._announced_at = 0, time.monotonic()
+        self.context.files_changed.emit()
         if not self.log_view.toPlainText().rstrip().endswith(text):  # the crawl may have said it
             self._log(text)
         self.worker = None

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self.context.project_changed.connect(self._on_project_changed)
+        self.context.files_changed.connect(self._update_project_label)
         self.context.status_message.connect(self._show_status)
         self.context.error_raised.connect(self._show_error)
         self.context.jobs.job_started.connect(self._on_job_started)
@@ -212,9 +213,14 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Create a project (Ctrl+N) or open one (Ctrl+O) to begin.")
             return
         self.setWindowTitle(f"{project.name} — {APP_NAME}")
-        catalog = self.context.catalog
-        self.project_label.setText(f"{project.name}: {catalog.count_files()} images")
+        self._update_project_label()
         self.statusBar().showMessage(f"Opened {project.root}", 5000)
+
+    def _update_project_label(self) -> None:
+        project, catalog = self.context.project, self.context.catalog
+        if project is not None and catalog is not None:
+            count = catalog.count_files()
+            self.project_label.setText(f"{project.name}: {count} image{'' if count == 1 else 's'}")
 
     def restore_last_project(self) -> None:
         last = self.settings.value("lastProject")

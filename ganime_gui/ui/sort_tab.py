@@ -51,6 +51,7 @@ class SortTab(QWidget):
                         "mark the rest duplicate"),
         ("Ctrl+wheel, + / -", "Thumbnail size"),
         ("Esc", "Clear the selection; leave page mode"),
+        ("F5", "Reload the grid (after a crawl or import brought new images)"),
     ]
 
     def __init__(self, context: AppContext, parent=None):
@@ -99,6 +100,7 @@ class SortTab(QWidget):
         self._pace_timer.timeout.connect(self._update_progress)
         context.project_changed.connect(self._on_project_changed)
         context.labels_changed.connect(self._on_labels_changed_elsewhere)
+        context.files_changed.connect(self._on_files_changed)
         context.predictions_changed.connect(self._on_predictions_changed)
         self._on_project_changed(context.project)
 
@@ -164,6 +166,11 @@ class SortTab(QWidget):
         return button
 
     def _add_actions(self) -> None:
+        reload_action = QAction(self)
+        reload_action.setShortcut(QKeySequence("F5"))
+        reload_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        reload_action.triggered.connect(self.reload)
+        self.addAction(reload_action)
         for keys, slot in ((QKeySequence.StandardKey.Undo, self.undo),
                            (QKeySequence.StandardKey.Redo, self.redo)):
             action = QAction(self)
@@ -545,6 +552,16 @@ class SortTab(QWidget):
         if self._own_signal:
             return
         if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def _on_files_changed(self) -> None:
+        # Reloading moves the cursor back to the first image, so a user in the middle of sorting
+        # is only told; the grid reloads by itself when it is hidden or empty.
+        if self.isVisible() and self.model.rowCount() > 0:
+            self.hint_label.setText("New images arrived: press F5 to show them")
+        elif self.isVisible():
             self.reload()
         else:
             self._stale = True

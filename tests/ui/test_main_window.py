@@ -41,7 +41,7 @@ def test_new_and_open_project_round_trip(window, tmp_path):
     window.context.set_project(None)
     assert window.open_project(root).root == root.resolve()
     assert window.context.catalog.count_files() == 1
-    assert "1 images" in window.project_label.text()
+    assert window.project_label.text().endswith(": 1 image")
     assert settings_mod.recent_projects(window.settings)[0] == str(root.resolve())
     window._fill_recent_menu()
     assert window.recent_menu.actions()[0].text() == str(root.resolve())
@@ -114,3 +114,11 @@ def test_quitting_while_a_job_runs_exits_cleanly(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "exited 0" in proc.stdout
     assert "Destroyed while thread" not in proc.stderr
+
+
+def test_status_bar_counts_images_as_a_crawl_adds_them(window, tmp_path):
+    window.new_project(tmp_path / "p")
+    assert window.project_label.text() == "p: 0 images"
+    window.context.catalog.add_file("images/a.png", "a" * 32, 3)
+    window.context.files_changed.emit()
+    assert window.project_label.text() == "p: 1 image"

@@ -353,3 +353,25 @@ def test_a_label_survives_kill_9_right_after_the_keypress(project, tmp_path):
         first = catalog.files()[0].id
         assert catalog.labels("chibi") == {first: "not_chibi"}
         assert catalog.history_depth() == (1, 0)
+
+
+def test_new_files_from_a_crawl_reach_the_grid_without_moving_the_user(tab, tmp_path):
+    catalog = tab.context.catalog
+    before = tab.model.rowCount()
+    key(tab, Qt.Key.Key_Right)
+    key(tab, Qt.Key.Key_Right)
+    extra = tab.context.project.images_dir / "new.png"
+    shutil.copy(tab._abspath(tab.model.rows[0].path), extra)
+    catalog.add_file("images/new.png", "f" * 32, extra.stat().st_size, 10, 10)
+
+    tab.context.files_changed.emit()  # visible, mid-sort: only a hint
+    assert tab.model.rowCount() == before and tab.current_row() == 2
+    assert "F5" in tab.hint_label.text()
+    key(tab, Qt.Key.Key_F5)
+    assert tab.model.rowCount() == before + 1
+
+    tab.hide()
+    catalog.add_file("images/new2.png", "e" * 32, 1, 10, 10)
+    tab.context.files_changed.emit()  # hidden: reloads when shown again
+    tab.show()
+    assert tab.model.rowCount() == before + 2
