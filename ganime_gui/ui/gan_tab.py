@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton,
                                QSlider, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -103,7 +103,7 @@ class GanTab(QWidget):
         plots_layout.setContentsMargins(0, 0, 0, 0)
         plots_layout.addWidget(self.loss_plot, 3)
         plots_layout.addWidget(self.metric_plot, 2)
-        plots_layout.addWidget(self.metric_label)
+        plots_layout.addWidget(self._metrics_box())
 
         right = QSplitter(Qt.Orientation.Horizontal)
         right.addWidget(grid_panel)
@@ -184,30 +184,43 @@ class GanTab(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.open_button = QPushButton("Open run…")
         self.open_button.clicked.connect(self._ask_open_run)
-        self.metrics_button = QToolButton()
-        self.metrics_button.setText("KID / FID")
-        self.metrics_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.metrics_button)
-        menu.addAction("Keras InceptionV3, ImageNet (downloads once; compares runs of this app)",
-                       lambda: self._compute_metrics("keras-imagenet"))
-        menu.addAction("Inception 2015-12-05 graph file… (comparable with pytorch-fid)",
-                       lambda: self._compute_metrics("inception-graph"))
-        menu.addAction("InceptionV3 weights file…", lambda: self._compute_metrics("keras-weights"))
-        self.metrics_button.setMenu(menu)
-        self.metric_samples = self._spin(50, 50000, 2000)
-        self.metric_samples.setToolTip("Generated and real images scored")
         rows = QVBoxLayout()
-        for pair in ((self.start_button, self.continue_button), (self.pause_button, self.stop_button),
-                     (self.open_button, self.metrics_button)):
+        for pair in ((self.start_button, self.continue_button), (self.pause_button, self.stop_button)):
             row = QHBoxLayout()
             for w in pair:
                 row.addWidget(w)
             rows.addLayout(row)
-        samples_row = QHBoxLayout()
-        samples_row.addWidget(QLabel("Metric samples"))
-        samples_row.addWidget(self.metric_samples)
-        rows.addLayout(samples_row)
+        rows.addWidget(self.open_button)
         return rows
+
+    def _metrics_box(self) -> QGroupBox:
+        box = QGroupBox("KID / FID")
+        grid = QGridLayout(box)
+        self.metric_net_combo = self._narrow_combo()
+        self.metric_net_combo.addItem("Keras InceptionV3, ImageNet (compares runs of this app)", "keras-imagenet")
+        self.metric_net_combo.addItem("Inception 2015-12-05 graph file… (as pytorch-fid)", "inception-graph")
+        self.metric_net_combo.addItem("InceptionV3 weights file…", "keras-weights")
+        self.metric_net_combo.activated.connect(self._on_metric_net_chosen)
+        self.metric_files: dict[str, str] = {}
+        self.metric_samples = self._spin(50, 50000, 2000)
+        self.metric_samples.setToolTip("Generated and real images scored")
+        self.metric_every_spin = self._double(0, 100000, 0, " kimg")
+        self.metric_every_spin.setSpecialValueText("never")
+        self.metric_every_spin.setToolTip("Score the EMA generator during training this often "
+                                          "(slow without a GPU)")
+        self.score_button = QPushButton("Score latest checkpoint")
+        self.score_button.clicked.connect(self.score_latest_checkpoint)
+        grid.addWidget(QLabel("Network"), 0, 0)
+        grid.addWidget(self.metric_net_combo, 0, 1, 1, 3)
+        grid.addWidget(QLabel("Samples"), 1, 0)
+        grid.addWidget(self.metric_samples, 1, 1)
+        grid.addWidget(QLabel("While training, every"), 1, 2)
+        grid.addWidget(self.metric_every_spin, 1, 3)
+        grid.addWidget(self.score_button, 2, 0, 1, 2)
+        grid.addWidget(self.metric_label, 3, 0, 1, 4)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        return box
 
     def _stats_box(self) -> QGroupBox:
         box = QGroupBox("Progress")
@@ -346,7 +359,7 @@ class GanTab(QWidget):
             return
         run_dir = runs_dir / f"gan-{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{config.resolution}"
         self._reset_view(run_dir)
-        self.trainer = GanTrainer(config, None, run_dir)
+        self.trainer = GanTrainer(config, None, run_dir, metrics=self.metrics_plan())
         self._register_run(run_dir, config)
         self._start_job(make_training_job(self.trainer, paths, cache_dir), f"Preparing {len(paths)} images…")
 
@@ -361,7 +374,7 @@ class GanTab(QWidget):
         except UserError as exc:
             self.context.error("Cannot continue the run", str(exc))
             return
-        self.trainer = GanTrainer(config, data, self.run_dir, resume=True)
+        self.trainer = GanTrainer(config, data, self.run_dir, resume=True, metrics=self.metrics_plan())
         self._start_job(make_training_job(self.trainer), "Resuming from the latest checkpoint…")
 
     def _start_job(self, job, message: str) -> None:
@@ -401,7 +414,7 @@ class GanTab(QWidget):
         self.stop_button.setEnabled(running)
         self.open_button.setEnabled(not running)
         self.interpolation_button.setEnabled(has_ckpt)
-        self.metrics_button.setEnabled(has_ckpt)
+        self.score_button.setEnabled(has_ckpt)
         self.export_grid_button.setEnabled(bool(self.grids))
         if not running and self.pause_button.isChecked():
             self.pause_button.blockSignals(True)
@@ -429,6 +442,8 @@ class GanTab(QWidget):
             self.stat_labels["losses"].setText(f"{extra['d_loss']:.3f} / {extra['g_loss']:.3f}")
         if "kimg" in extra:
             self._show_stats(extra)
+        if event == "metric":
+            self._on_metric(extra["metric"])
         if extra.get("checkpoint") and not self.interpolation_button.isEnabled():
             self._update_buttons()  # the first checkpoint enables interpolation and metrics
         if event in ("paused", "unpaused"):
@@ -644,29 +659,47 @@ class GanTab(QWidget):
                                 on_finished=lambda p: self.context.status(f"Exported to {p}"),
                                 on_failed=lambda m: self.context.error("Export failed", m))
 
-    def _compute_metrics(self, kind: str) -> None:
-        from ganime_gui.core.gan.metrics import make_extractor, make_metrics_job
+    def _on_metric_net_chosen(self, index: int) -> None:
+        kind = self.metric_net_combo.itemData(index)
+        if kind == "inception-graph":
+            path, _ = QFileDialog.getOpenFileName(self, "The 2015-12-05 Inception graph", "",
+                                                  "classify_image_graph_def.pb (*.pb)")
+        elif kind == "keras-weights":
+            path, _ = QFileDialog.getOpenFileName(self, "InceptionV3 weights (no top)", "", "Keras weights (*.h5)")
+        else:
+            return
+        if path:
+            self.metric_files[kind] = path
+        elif kind not in self.metric_files:
+            self.metric_net_combo.setCurrentIndex(0)
+
+    def metric_extractor_factory(self):
+        """A factory for the chosen feature network (built in the job's thread, not here)."""
+        from ganime_gui.core.gan.metrics import make_extractor
+
+        kind = self.metric_net_combo.currentData()
+        path = self.metric_files.get(kind)
+        return lambda: make_extractor(kind, path)
+
+    def metrics_plan(self):
+        from ganime_gui.core.gan.metrics import MetricsPlan
+
+        every = self.metric_every_spin.value()
+        return MetricsPlan(self.metric_extractor_factory(), every, self.metric_samples.value()) if every else None
+
+    def score_latest_checkpoint(self) -> None:
+        from ganime_gui.core.gan.metrics import make_metrics_job
 
         if self.run_dir is None:
             return
-        path = None
-        if kind == "inception-graph":
-            path, _ = QFileDialog.getOpenFileName(self, "The 2015-12-05 Inception graph",
-                                                  "", "classify_image_graph_def.pb (*.pb)")
-        elif kind == "keras-weights":
-            path, _ = QFileDialog.getOpenFileName(self, "InceptionV3 weights (no top)", "",
-                                                  "Keras weights (*.h5)")
-        if kind != "keras-imagenet" and not path:
-            return
-        job = make_metrics_job(self.run_dir, lambda: make_extractor(kind, path), self.metric_samples.value())
+        job = make_metrics_job(self.run_dir, self.metric_extractor_factory(), self.metric_samples.value())
         self.metric_label.setText("Computing KID / FID…")
         self.context.jobs.start(job, "KID / FID", on_progress=lambda d, t, m, e: self.metric_label.setText(m),
-                                on_finished=self._on_metric,
+                                on_finished=lambda result: self._on_metric(result.to_dict()),
                                 on_failed=lambda m: (self.metric_label.setText("KID / FID failed"),
                                                      self.context.error("KID / FID failed", m)))
 
-    def _on_metric(self, result) -> None:
-        record = result.to_dict()
+    def _on_metric(self, record: dict) -> None:
         self.metric_plot.append("KID ×10³", record["kimg"], record["kid"] * 1e3)
         self.metric_plot.show()
         self._show_metric_text(record)

@@ -8,6 +8,7 @@ from PIL import Image
 from PySide6.QtGui import QImage
 
 from ganime_gui.core.gan import runs
+from ganime_gui.core.gan.metrics import CallableFeatures
 from ganime_gui.core.project import Project
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.gan_tab import GanTab
@@ -47,6 +48,11 @@ def shown_image(tab) -> QImage:
 
 def test_preview_shows_reals_then_updating_samples(tab, qtbot):
     tab.kimg_spin.setValue(0.1)  # 13 steps of 8 images
+    # KID during training, with a toy feature network standing in for Inception (no download).
+    toy = CallableFeatures(lambda px: np.concatenate([px.mean((1, 2)), px.std((1, 2))], 1), "toy net", size=16)
+    tab.metric_extractor_factory = lambda: (lambda: toy)
+    tab.metric_samples.setValue(50)
+    tab.metric_every_spin.setValue(0.05)
     seen = []
     original = tab.grid_view.set_path
 
@@ -69,6 +75,9 @@ def test_preview_shows_reals_then_updating_samples(tab, qtbot):
     xs, ys = tab.loss_plot.series("D")
     assert xs and all(np.isfinite(ys))
     assert tab.stat_labels["kimg"].text().startswith("0.1 kimg")
+    kimgs, kids = tab.metric_plot.series("KID ×10³")
+    assert kimgs == [0.056, 0.104] and all(np.isfinite(kids)) and tab.metric_plot.isVisible()
+    assert "toy net" in tab.metric_label.text() and "0.1 kimg" in tab.metric_label.text()
     # Scrubbing back shows the real images again.
     tab.grid_slider.setValue(0)
     assert tab.current_grid_path().name == "reals.png"

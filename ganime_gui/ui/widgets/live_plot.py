@@ -24,7 +24,8 @@ class LivePlot(QWidget):
         self.plot.setTitle(title, color="#333", size="10pt")
         self.plot.setLabel("bottom", x_label)
         self.plot.setLabel("left", y_label)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor="#333",
+                                          brush=pg.mkBrush(255, 255, 255, 200))
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._data: dict[str, tuple[list[float], list[float]]] = {}
         self._dirty: set[str] = set()
