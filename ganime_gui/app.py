@@ -43,15 +43,20 @@ def build_window(project: str | None = None, demo: bool = False):
     return window
 
 
-def _probe_and_quit(app: QApplication) -> None:
-    """For bench/startup.py: report once the window is on screen, whether TF loaded, then quit."""
+def _probe_and_quit(app: QApplication, window) -> None:
+    """For bench/startup.py: report when the window is on screen and when every tab is built
+    (and whether TensorFlow was imported by then), then quit."""
     from PySide6.QtCore import QTimer
 
-    def report() -> None:
-        print(f"GANIME-WINDOW-SHOWN tensorflow_imported={'tensorflow' in sys.modules}", flush=True)
+    def report(what: str) -> None:
+        print(f"GANIME-{what} tensorflow_imported={'tensorflow' in sys.modules}", flush=True)
+
+    def tabs_ready() -> None:
+        report("TABS-READY")
         app.quit()
 
-    QTimer.singleShot(0, report)
+    QTimer.singleShot(0, lambda: report("WINDOW-SHOWN"))
+    window.tabs_ready.connect(tabs_ready)
 
 
 def run_app(project: str | None = None, demo: bool = False) -> int:
@@ -70,7 +75,7 @@ def run_app(project: str | None = None, demo: bool = False) -> int:
         window = build_window(project, demo)
         app._ganime_window = window  # keep a reference for the app's lifetime
         if os.environ.get("GANIME_STARTUP_PROBE"):
-            _probe_and_quit(app)
+            _probe_and_quit(app, window)
         await closed.wait()
 
     with loop:

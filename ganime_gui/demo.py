@@ -22,7 +22,7 @@ def start_demo(window, root: Path | None = None):
     window.destroyed.connect(lambda *_: server.shutdown())
     root = root or Path(tempfile.mkdtemp(prefix="ganime-demo-")) / "demo-project"
     window.new_project(root)
-    crawl_tab = window.tab_widgets["Crawl"]
+    crawl_tab = window.tab("Crawl")
     crawl_tab.set_base_url(server.base_url)
     crawl_tab.tags.set_tags(DEMO_TAGS.split())
     crawl_tab.delay.setValue(0)  # politeness is for real sites; the fake is on this machine

@@ -41,6 +41,12 @@ def run_self_test() -> int:
         titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
         if titles != ["Crawl", "Sort", "Train", "GAN"]:
             raise RuntimeError(f"unexpected tabs {titles}")
+        from ganime_gui.ui.placeholder import MessagePanel
+
+        for title in titles:
+            if isinstance(window.tab(title), MessagePanel):
+                raise RuntimeError(f"the {title} tab is missing from this build")
+        app.processEvents()
         checks.append("window")
 
         step = "project"

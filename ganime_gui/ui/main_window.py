@@ -5,7 +5,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHeaderView, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QTableWidget,
@@ -48,6 +48,8 @@ def _load_tab_class(module_name: str, class_name: str):
 
 
 class MainWindow(QMainWindow):
+    tabs_ready = Signal()   # every tab is built (they are built after the window shows)
+
     def __init__(self, context: AppContext | None = None):
         super().__init__()
         self.context = context or AppContext(self)
@@ -57,15 +59,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(760, 520)
 
+        # Tabs are built after the window shows (the current one first, then one per event-loop
+        # turn): their modules pull in requests, numpy, pyqtgraph… and the window must appear first.
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tab_widgets: dict[str, QWidget] = {}
-        for title, module, cls_name, blurb in TABS:
-            cls = _load_tab_class(module, cls_name)
-            widget = cls(self.context) if cls else MessagePanel(
-                f"{title}: coming", f"{blurb}\nThis tab is not in this build yet.")
-            self.tab_widgets[title] = widget
-            self.tabs.addTab(widget, title)
+        self.tab_widgets: dict[str, QWidget] = {}   # the tabs built so far
+        self._tab_slots: dict[str, QWidget] = {}
+        for title, *_ in TABS:
+            slot = QWidget()
+            QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
+            self._tab_slots[title] = slot
+            self.tabs.addTab(slot, title)
         self.setCentralWidget(self.tabs)
 
         self._build_menus()
@@ -78,6 +82,31 @@ class MainWindow(QMainWindow):
         self.context.jobs.job_ended.connect(self._on_job_ended)
         self._restore_geometry()
         self._on_project_changed(None)
+        self.tabs.currentChanged.connect(lambda i: self.tab(TABS[i][0]))
+        QTimer.singleShot(0, self._build_next_tab)
+
+    # -- tabs ------------------------------------------------------------------------------------
+    def tab(self, title: str) -> QWidget:
+        """The tab's widget, built on first use."""
+        widget = self.tab_widgets.get(title)
+        if widget is None:
+            _, module, cls_name, blurb = next(t for t in TABS if t[0] == title)
+            cls = _load_tab_class(module, cls_name)
+            widget = cls(self.context) if cls else MessagePanel(
+                f"{title}: coming", f"{blurb}\nThis tab is not in this build yet.")
+            self.tab_widgets[title] = widget
+            self._tab_slots[title].layout().addWidget(widget)
+        return widget
+
+    def _build_next_tab(self) -> None:
+        current = TABS[self.tabs.currentIndex()][0]
+        pending = [current] + [t[0] for t in TABS if t[0] != current]
+        pending = [t for t in pending if t not in self.tab_widgets]
+        if pending and not self._quitting:
+            self.tab(pending[0])
+            QTimer.singleShot(0, self._build_next_tab)
+        elif not pending:
+            self.tabs_ready.emit()
 
     # -- menus -----------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -237,8 +266,9 @@ class MainWindow(QMainWindow):
 
     def shortcut_rows(self) -> list[tuple[str, str, str]]:
         rows = [("Everywhere", k, d) for k, d in GLOBAL_SHORTCUTS]
-        for title, widget in self.tab_widgets.items():
-            rows += [(title, k, d) for k, d in getattr(widget, "SHORTCUTS", [])]
+        for title, module, cls_name, _ in TABS:
+            cls = _load_tab_class(module, cls_name)
+            rows += [(title, k, d) for k, d in getattr(cls, "SHORTCUTS", [])]
         return rows
 
     def show_shortcuts(self) -> QDialog:
@@ -282,6 +312,7 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(int(tab))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._quitting = True
         running = self.context.jobs.running()
         if running:
             self.statusBar().showMessage("Stopping running jobs…")

@@ -11,7 +11,7 @@ def test_demo_opens_a_project_with_the_crawl_tab_on_a_local_fake_booru(qtbot, tm
     server = start_demo(window, root=tmp_path / "demo")
     try:
         assert window.context.project.root == (tmp_path / "demo").resolve()
-        crawl = window.tab_widgets["Crawl"]
+        crawl = window.tab("Crawl")
         assert crawl.base_url.currentText() == server.base_url
         assert server.base_url.startswith("http://127.0.0.1:")
         assert crawl.tags.include_tags() == ["full_body", "solo", "standing", "1girl", "white_background"]

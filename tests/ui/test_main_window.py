@@ -122,3 +122,13 @@ def test_status_bar_counts_images_as_a_crawl_adds_them(window, tmp_path):
     window.context.catalog.add_file("images/a.png", "a" * 32, 3)
     window.context.files_changed.emit()
     assert window.project_label.text() == "p: 1 image"
+
+
+def test_tabs_are_built_after_the_window_shows_current_first(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANIME_SETTINGS_FILE", str(tmp_path / "s.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.tab_widgets == {}  # nothing heavy before the window is on screen
+    w.show()
+    qtbot.waitUntil(lambda: len(w.tab_widgets) == 4, timeout=30_000)
+    assert w.tabs.currentWidget().layout().itemAt(0).widget() is w.tab_widgets["Crawl"]
