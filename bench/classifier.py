@@ -32,14 +32,9 @@ import numpy as np  # noqa: E402
 
 
 def make_items(folder: Path, count: int, seed: int = 3) -> list[tuple[str, str]]:
-    import csv
+    from ganime_gui.core.classify.demo import chibi_figure_items
 
-    from ganime_gui.fakebooru.figures import write_image_folder
-
-    csv_path = write_image_folder(folder, count, seed, min_height=160, max_height=260, chibi_fraction=0.5,
-                                  two_characters=0.0, busy=0.0, upper_body=0.0)
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        return [(str(folder / r["file"]), "chibi" if r["chibi"] == "1" else "not_chibi") for r in csv.DictReader(f)]
+    return chibi_figure_items(folder, count, seed, min_height=160, max_height=260)
 
 
 def threads_probe(mode: str, size: int, batches: int) -> None:
@@ -73,6 +68,8 @@ def run_threads_probe(mode: str, size: int, batches: int) -> dict:
 
 
 def bench_training(items, work: Path, backbone: str, size: int, epochs: int) -> dict:
+    """``backbone`` may carry a frozen depth: ``vgg16:19`` freezes VGG16's whole conv base."""
+    backbone, _, frozen = backbone.partition(":")
     from ganime_gui.core.classify.train import TrainConfig, train_classifier
 
     out = {}
@@ -86,7 +83,7 @@ def bench_training(items, work: Path, backbone: str, size: int, epochs: int) -> 
                 phases["prepare_s"] = time.perf_counter() - t0
 
         cfg = TrainConfig(backbone=backbone, weights=None, input_size=size, epochs=epochs, batch_size=32,
-                          use_feature_cache=cached, flip_augment=False)
+                          frozen_layers=int(frozen) if frozen else None, use_feature_cache=cached, flip_augment=False)
         result = train_classifier(items, cfg, models_dir=work / "models", cache_dir=work / "cache",
                                   model_name=f"bench-{'cached' if cached else 'e2e'}", progress=progress)
         # epoch 1 includes tracing; later epochs are the steady state
@@ -94,7 +91,8 @@ def bench_training(items, work: Path, backbone: str, size: int, epochs: int) -> 
         out["cached" if cached else "end_to_end"] = {
             "epoch_s": float(np.median(steady)), "first_epoch_s": result.history[0]["epoch_s"],
             "prepare_s": phases.get("prepare_s", float("nan")), "total_s": time.perf_counter() - t0,
-            "val_accuracy": result.metadata["val_accuracy"], "model_path": str(result.model_path)}
+            "val_accuracy": result.metadata["val_accuracy"], "model_path": str(result.model_path),
+            "frozen_layers": result.metadata["frozen_layers"]}
     return out
 
 
@@ -123,30 +121,18 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganime_gui.core.project import Project
-    from ganime_gui.core.sorting.demo import catalog_generated
-    from ganime_gui.fakebooru.figures import write_image_folder
+    from ganime_gui.core.classify.demo import labelled_figure_project
     from ganime_gui.ui.context import AppContext
     from ganime_gui.ui.train_tab import TrainTab
 
     app = QApplication.instance() or QApplication([])
-    project = Project.create(work / "ui-project")
-    csv_path = write_image_folder(work / "ui-gen", images, 5, min_height=96, max_height=140, chibi_fraction=0.5,
-                                  two_characters=0.0, busy=0.0, upper_body=0.0)
-    with project.open_catalog() as catalog:
-        for r in catalog_generated(project, catalog, work / "ui-gen", csv_path):
-            catalog.set_labels("chibi", [r["file_id"]], "chibi" if r["chibi"] == 1 else "not_chibi")
+    project, _ = labelled_figure_project(work / "ui", images, 5, min_height=96, max_height=140)
     context = AppContext()
     context.set_project(project)
     tab = TrainTab(context)
     tab.resize(1400, 880)
     tab.show()
-    tab.label_set_combo.setCurrentText("chibi")
-    tab.backbone_combo.setCurrentIndex(tab.backbone_combo.findData("tiny_cnn"))
-    tab.weights_combo.setCurrentIndex(tab.weights_combo.findData("none"))
-    tab.size_spin.setValue(size)
-    tab.batch_spin.setValue(16)
-    tab.epochs_spin.setValue(epochs)
+    tab.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=size, batch=16, epochs=epochs)
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -173,6 +159,8 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
         time.sleep(0.001)
     timer.stop()
     duration = time.perf_counter() - t0
+    if not batches:
+        raise SystemExit(f"training did not run: {tab.status_label.text()}")
     context.jobs.stop_all()
     context.set_project(None)
     stalls_ms = np.array(gaps[1:] or [0.0]) * 1000 - 5.0
@@ -184,8 +172,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=256)
     ap.add_argument("--size", type=int, default=128)
-    ap.add_argument("--backbones", default="vgg16,mobilenet_v2",
-                    help="comma-separated; VGG16 keeps the seed's 15 frozen layers, the others freeze the whole backbone")
+    ap.add_argument("--backbones", default="vgg16,vgg16:19,mobilenet_v2",
+                    help="comma-separated, each NAME or NAME:FROZEN; by default VGG16 keeps the seed's 15 frozen "
+                         "layers and the others freeze the whole backbone")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--loop-images", type=int, default=48)
     ap.add_argument("--probe-batches", type=int, default=4)
@@ -205,8 +194,11 @@ def main() -> int:
             print(json.dumps(bench_ui_stall(Path(tmp), 400, 64, 4)))
         return 0
     figures = {}
-    figures["threads_default"] = run_threads_probe("default", args.size, args.probe_batches)
-    figures["threads_configured"] = run_threads_probe("configured", args.size, args.probe_batches)
+    # Alternate the two settings and keep each one's best: other load on the machine comes and goes.
+    probes = [run_threads_probe(mode, args.size, args.probe_batches) for mode in ("default", "configured") * 2]
+    figures["threads_default"] = max((p for p in probes if p["mode"] == "default"), key=lambda p: p["images_per_s"])
+    figures["threads_configured"] = max((p for p in probes if p["mode"] == "configured"),
+                                        key=lambda p: p["images_per_s"])
     with tempfile.TemporaryDirectory(prefix="ganime-bench-clf-") as tmp:
         work = Path(tmp)
         items = make_items(work / "figures", args.images)
@@ -221,7 +213,8 @@ def main() -> int:
     thread_ratio = tc["images_per_s"] / td["images_per_s"]
     lines = [
         f"Machine: {platform.processor() or platform.machine()}, {cpu_count()} usable cores, "
-        f"Python {platform.python_version()}; weights=None at {args.size} px, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end (other jobs share "
+        f"the cores); weights=None at {args.size} px, "
         f"{args.images} synthetic figures (80% train), batch 32.",
         "",
         "| measure | figure | target |",
@@ -230,7 +223,8 @@ def main() -> int:
     for name, tr in figures["training"].items():
         ratio = tr["end_to_end"]["epoch_s"] / tr["cached"]["epoch_s"]
         lines += [
-            f"| {name}: epoch, end to end (the seed's way) | {tr['end_to_end']['epoch_s']:.2f} s | |",
+            f"| {name} ({tr['cached']['frozen_layers']} layers frozen): epoch, end to end (the seed's way) | "
+            f"{tr['end_to_end']['epoch_s']:.2f} s | |",
             f"| {name}: epoch, on the frozen-feature cache | {tr['cached']['epoch_s']:.3f} s | |",
             f"| **{name}: epoch speed-up** | **{ratio:.1f}x** | >= 5x |",
             f"| {name}: one-off feature extraction (cold cache) | {tr['cached']['prepare_s']:.1f} s | |",

@@ -36,32 +36,20 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from ganime_gui.core.project import Project
-    from ganime_gui.core.sorting.demo import catalog_generated
-    from ganime_gui.fakebooru.figures import write_image_folder
+    from ganime_gui.core.classify.demo import labelled_figure_project
     from ganime_gui.ui.context import AppContext
     from ganime_gui.ui.train_tab import TrainTab
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
-        project = Project.create(Path(tmp) / "project")
-        csv_path = write_image_folder(Path(tmp) / "gen", args.images, 11, min_height=128, max_height=180,
-                                      chibi_fraction=0.4, two_characters=0.0, busy=0.0, upper_body=0.0)
-        with project.open_catalog() as catalog:
-            rows = catalog_generated(project, catalog, Path(tmp) / "gen", csv_path)
-            for r in rows[: int(len(rows) * 0.75)]:
-                catalog.set_labels("chibi", [r["file_id"]], "chibi" if r["chibi"] == 1 else "not_chibi")
+        project, _ = labelled_figure_project(tmp, args.images, 11, labelled=int(args.images * 0.75),
+                                             min_height=128, max_height=180, chibi_fraction=0.4)
         context = AppContext()
         context.set_project(project)
         tab = TrainTab(context)
         tab.resize(1400, 880)
         tab.show()
-        tab.label_set_combo.setCurrentText("chibi")
-        tab.backbone_combo.setCurrentIndex(tab.backbone_combo.findData("tiny_cnn"))
-        tab.weights_combo.setCurrentIndex(tab.weights_combo.findData("none"))
-        tab.size_spin.setValue(64)
-        tab.batch_spin.setValue(16)
-        tab.epochs_spin.setValue(args.epochs)
+        tab.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=64, batch=16, epochs=args.epochs)
         tab.train_button.click()
         wait(app, lambda: tab.train_worker is not None and not tab.train_worker.is_running(), 600)
         wait(app, lambda: tab.current_model is not None, 10)

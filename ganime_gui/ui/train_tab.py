@@ -39,8 +39,10 @@ log = logging.getLogger("ganime.ui.train")
 
 WEIGHT_CHOICES = [("ImageNet (downloaded once)", WEIGHTS_IMAGENET), ("None: train from scratch", "none"),
                   ("Weights file…", "file")]
-PLOT_REFRESH_MS = 100  # batch points are buffered and drawn at most this often
-SERIES = (("train (batch)", "#9ecae1", None), ("train", "#1f77b4", "o"), ("validation", "#d62728", "o"))
+PLOT_REFRESH_MS = 250  # batch points are buffered and drawn at most this often
+# No point symbols: pyqtgraph draws each in Python, which made every repaint several times slower
+# while a worker thread was training (the UI thread waits for the GIL at each one).
+SERIES = (("train (batch)", "#9ecae1", None), ("train", "#1f77b4", None), ("validation", "#d62728", None))
 
 
 def format_eta(seconds) -> str:
@@ -368,6 +370,19 @@ class TrainTab(QWidget):
         self.settings.setValue(self._weights_file_key(), path)
         self.weights_combo.setCurrentIndex(self.weights_combo.findData("file"))
         self._on_weights_changed()
+
+    def set_form(self, *, label_set: str | None = None, backbone: str | None = None, weights: str | None = None,
+                 size: int | None = None, batch: int | None = None, epochs: int | None = None) -> None:
+        """Fill the form (scripts, tests, the demo); ``weights`` is 'imagenet', 'none' or 'file'."""
+        if label_set is not None:
+            self.label_set_combo.setCurrentText(label_set)
+        if backbone is not None:
+            self.backbone_combo.setCurrentIndex(self.backbone_combo.findData(backbone))
+        if weights is not None:
+            self.weights_combo.setCurrentIndex(self.weights_combo.findData(weights))
+        for spin, value in ((self.size_spin, size), (self.batch_spin, batch), (self.epochs_spin, epochs)):
+            if value is not None:
+                spin.setValue(value)
 
     def config_from_form(self) -> TrainConfig:
         weights = self.weights_combo.currentData()

@@ -6,33 +6,21 @@ import os
 import numpy as np
 import pytest
 
-from ganime_gui.core.project import Project
-from ganime_gui.core.sorting.demo import catalog_generated
-from ganime_gui.fakebooru.figures import write_image_folder
+from ganime_gui.core.classify.demo import labelled_figure_project
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.train_tab import TrainTab
 
 
 @pytest.fixture
 def tab(qtbot, tmp_path):
-    project = Project.create(tmp_path / "project")
-    csv_path = write_image_folder(tmp_path / "gen", 64, 3, min_height=64, max_height=90, chibi_fraction=0.5,
-                                  two_characters=0.0, busy=0.0, upper_body=0.0)
-    with project.open_catalog() as catalog:
-        rows = catalog_generated(project, catalog, tmp_path / "gen", csv_path)
-        for r in rows[:48]:
-            catalog.set_labels("chibi", [r["file_id"]], "chibi" if r["chibi"] == 1 else "not_chibi")
+    project, _ = labelled_figure_project(tmp_path, 64, 3, labelled=48)
     context = AppContext()
     context.set_project(project)
     widget = TrainTab(context)
     qtbot.addWidget(widget)
     widget.resize(1280, 800)
     widget.show()
-    widget.label_set_combo.setCurrentText("chibi")
-    widget.backbone_combo.setCurrentIndex(widget.backbone_combo.findData("tiny_cnn"))
-    widget.weights_combo.setCurrentIndex(widget.weights_combo.findData("none"))
-    widget.size_spin.setValue(48)
-    widget.batch_spin.setValue(8)
+    widget.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=48, batch=8)
     yield widget
     context.jobs.stop_all()
     context.set_project(None)
@@ -135,9 +123,7 @@ def test_offline_imagenet_shows_a_clear_message(tab, qtbot, monkeypatch):
     monkeypatch.setattr(os.path, "expanduser", lambda p: p.replace("~", str(tab.context.project.root)))
     errors = []
     tab.context.error_raised.connect(lambda title, message: errors.append(message))
-    tab.backbone_combo.setCurrentIndex(tab.backbone_combo.findData("mobilenet_v2"))
-    tab.weights_combo.setCurrentIndex(tab.weights_combo.findData("imagenet"))
-    tab.size_spin.setValue(96)
+    tab.set_form(backbone="mobilenet_v2", weights="imagenet", size=96)
     tab.train_button.click()
     wait_for_run(qtbot, tab)
     assert errors and "Could not download the ImageNet weights" in errors[0] and "Load weights file" in errors[0]

@@ -60,9 +60,9 @@ def apply_classifier(model: str | os.PathLike | ModelInfo, paths: Sequence[str],
     """
     import time
 
-    from ganime_gui.core.tfsetup import import_tensorflow
+    from ganime_gui.core.classify.backbones import import_keras
 
-    tf = import_tensorflow()
+    tf, _ = import_keras()
     info = _resolve(model, models_dir)
     net = keras_model if keras_model is not None else load_keras_model(info.path)
     size = info.input_size or int(net.input_shape[1])

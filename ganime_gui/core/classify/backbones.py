@@ -82,6 +82,29 @@ def normalise_weights(weights: str | os.PathLike | None) -> str | None:
 
 _PREPROCESS_CLASS = None
 _class_lock = threading.Lock()
+_gc_frozen = False
+
+
+def import_keras():
+    """TensorFlow (thread pools set once, by ``core.tfsetup``) and Keras; returns ``(tf, keras)``.
+
+    The first call also moves every object alive then (TensorFlow's and Keras's modules: a few
+    hundred thousand objects) out of the garbage collector's reach with ``gc.freeze()``. Without
+    that, each full collection walks them all: 30-180 ms with the GIL held, which froze the
+    window for as long while a classifier trained in a worker thread.
+    """
+    global _gc_frozen
+    import gc
+
+    from ganime_gui.core.tfsetup import import_tensorflow
+
+    tf = import_tensorflow()
+    import keras
+
+    if not _gc_frozen:
+        _gc_frozen = True
+        gc.freeze()
+    return tf, keras
 
 
 def preprocess_layer_class():
@@ -90,10 +113,7 @@ def preprocess_layer_class():
     with _class_lock:
         if _PREPROCESS_CLASS is not None:
             return _PREPROCESS_CLASS
-        from ganime_gui.core.tfsetup import import_tensorflow
-
-        import_tensorflow()
-        import keras
+        _, keras = import_keras()
 
         @keras.saving.register_keras_serializable(package="ganime")
         class ImagePreprocess(keras.layers.Layer):
@@ -177,11 +197,7 @@ def build_backbone(name: str, weights: str | None, size: int, input_tensor=None,
 
     ``weights``: 'imagenet' (Keras downloads it once into ~/.keras/models), None, or a weights file.
     """
-    from ganime_gui.core.tfsetup import import_tensorflow
-
-    import_tensorflow()
-    import keras
-
+    _, keras = import_keras()
     spec = backbone_spec(name)
     weights = normalise_weights(weights)
     if name == "tiny_cnn":
@@ -267,11 +283,7 @@ def build_classifier(backbone: str, n_classes: int, *, weights: str | None = Non
                      seed: int | None = 0, progress: ProgressFn = no_progress,
                      cancelled: Callable[[], bool] = never_cancelled) -> Classifier:
     """Build the classifier; ``frozen_layers`` None uses the backbone's default (VGG16: 15, others: all)."""
-    from ganime_gui.core.tfsetup import import_tensorflow
-
-    import_tensorflow()
-    import keras
-
+    _, keras = import_keras()
     spec = backbone_spec(backbone)
     size = int(input_size or spec.default_size)
     if size < 32:

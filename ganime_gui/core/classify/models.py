@@ -140,12 +140,9 @@ def delete_model(models_dir: str | os.PathLike, name: str) -> None:
 
 def load_keras_model(path: str | os.PathLike):
     """Load a classifier saved by this app (its preprocessing layer registered)."""
-    from ganime_gui.core.classify.backbones import custom_objects
-    from ganime_gui.core.tfsetup import import_tensorflow
+    from ganime_gui.core.classify.backbones import custom_objects, import_keras
 
-    import_tensorflow()
-    import keras
-
+    _, keras = import_keras()
     try:
         return keras.models.load_model(os.fspath(path), custom_objects=custom_objects(), compile=False)
     except (OSError, ValueError) as e:

@@ -4,21 +4,12 @@ import os
 import pytest
 
 from ganime_gui.cli import main
-from ganime_gui.core.project import Project
-from ganime_gui.core.sorting.demo import catalog_generated
-from ganime_gui.fakebooru.figures import write_image_folder
+from ganime_gui.core.classify.demo import labelled_figure_project
 
 
 @pytest.fixture
 def project_dir(tmp_path):
-    project = Project.create(tmp_path / "proj")
-    csv_path = write_image_folder(tmp_path / "gen", 40, 9, min_height=64, max_height=90, chibi_fraction=0.5,
-                                  two_characters=0.0, busy=0.0, upper_body=0.0)
-    with project.open_catalog() as catalog:
-        rows = catalog_generated(project, catalog, tmp_path / "gen", csv_path)
-        for r in rows[:32]:
-            catalog.set_labels("chibi", [r["file_id"]], "chibi" if r["chibi"] == 1 else "not_chibi")
-    return project.root
+    return labelled_figure_project(tmp_path, 40, 9, labelled=32)[0].root
 
 
 def test_train_classifier_then_classify_and_split(project_dir, tmp_path, capsys):

@@ -6,25 +6,13 @@ from ganime_gui.core.classify.train import TrainConfig
 from ganime_gui.core.classify.workflow import (delete_project_model, make_project_apply_job,
                                                make_project_train_job, rename_project_model)
 from ganime_gui.core.jobs import UserError, never_cancelled, no_progress
-from ganime_gui.core.project import Project
-from ganime_gui.core.sorting.demo import catalog_generated
+from ganime_gui.core.classify.demo import labelled_figure_project
 from ganime_gui.core.sorting.queue import QueueSpec, build_queue
-from ganime_gui.fakebooru.figures import write_image_folder
 
 
 @pytest.fixture
 def labelled_project(tmp_path):
-    project = Project.create(tmp_path / "proj")
-    gen = tmp_path / "gen"
-    csv_path = write_image_folder(gen, 70, 5, min_height=64, max_height=90, chibi_fraction=0.5,
-                                  two_characters=0.0, busy=0.0, upper_body=0.0)
-    with project.open_catalog() as catalog:
-        rows = catalog_generated(project, catalog, gen, csv_path)
-        labelled = rows[:50]
-        for label in ("chibi", "not_chibi"):
-            ids = [r["file_id"] for r in labelled if (r["chibi"] == 1) == (label == "chibi")]
-            catalog.set_labels("chibi", ids, label)
-    return project, rows
+    return labelled_figure_project(tmp_path, 70, 5, labelled=50)
 
 
 def _run(job):
