@@ -1,9 +1,9 @@
 """GAN benchmark, CPU: training images/s of the app's compiled DCGAN step vs an eager loop.
 
-    python bench/gan.py [--res 64] [--batch 64] [--channels 64] [--steps 5] [--ui] [--ui-only]
+    python bench/gan.py [--res 64] [--batch 64] [--channels 64] [--steps 10] [--ui] [--ui-only]
 
 Both loops run the same DCGAN (the app's networks, losses and optimisers) on the same synthetic
-batches in one process: the app's step is the trainer's ``tf.function``; the eager loop calls the
+batches in one process, alternating step by step (medians): the app's step is the trainer's ``tf.function``; the eager loop calls the
 same Python step function without it, as a straightforward Keras/TF loop would. Target >= 1.5x.
 With ``--ui``: the Qt event loop's longest stall while the GAN tab trains (a 5 ms timer's largest
 lateness), split into start-up (TensorFlow import, tracing the step) and steady training with
@@ -35,14 +35,23 @@ def synthetic_set(folder: Path, count: int, res: int) -> Path:
     return path
 
 
-def time_steps(step, batches, warmup: int) -> float:
-    """Seconds per step, after ``warmup`` untimed steps (tracing, allocator warm-up)."""
-    for b in batches[:warmup]:
-        [float(v) for v in step(b)]
-    t = time.perf_counter()
-    for b in batches[warmup:]:
-        [float(v) for v in step(b)]  # fetching the losses syncs, as the trainer does every step
-    return (time.perf_counter() - t) / (len(batches) - warmup)
+def time_interleaved(steps: dict, batches, warmup: int, rounds: int) -> dict:
+    """Median seconds per step of each loop, alternating them step by step.
+
+    Other work shares this machine and its load swings by 2x within a minute; alternating the
+    loops exposes them to the same load, and medians drop the outliers.
+    """
+    for step in steps.values():
+        for b in batches[:warmup]:
+            [float(v) for v in step(b)]  # tracing, allocator warm-up
+    times = {name: [] for name in steps}
+    for i in range(rounds):
+        b = batches[warmup + i % (len(batches) - warmup)]
+        for name, step in steps.items():
+            t = time.perf_counter()
+            [float(v) for v in step(b)]  # fetching the losses syncs, as the trainer does every step
+            times[name].append(time.perf_counter() - t)
+    return {name: float(np.median(v)) for name, v in times.items()}
 
 
 def bench_training(args) -> dict:
@@ -55,10 +64,10 @@ def bench_training(args) -> dict:
                            base_channels=args.channels, seed=0)
         trainer = GanTrainer(config, data, Path(tmp) / "run")
         trainer.build()
-        warmup = 2
-        batches = [trainer._batch(i) for i in range(warmup + args.steps)]
-        compiled = time_steps(trainer._train_step, batches, warmup)
-        eager = time_steps(trainer.make_step_fn(), batches, warmup)
+        batches = [trainer._batch(i) for i in range(8)]
+        t = time_interleaved({"compiled": trainer._train_step, "eager": trainer.make_step_fn()},
+                             batches, warmup=2, rounds=args.steps)
+        compiled, eager = t["compiled"], t["eager"]
     return {"compiled_img_s": args.batch / compiled, "eager_img_s": args.batch / eager,
             "ratio": eager / compiled}
 
@@ -137,7 +146,7 @@ def main() -> int:
     parser.add_argument("--res", type=int, default=64)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--channels", type=int, default=64, help="base width (the app's default: 64)")
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per loop")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per loop (alternating)")
     parser.add_argument("--ui", action="store_true", help="also measure the UI stall while training")
     parser.add_argument("--ui-seconds", type=float, default=40)
     parser.add_argument("--ui-idle-seconds", type=float, default=10)
