@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton,
                                QSlider, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
@@ -43,7 +44,11 @@ def format_duration(seconds: float | None) -> str:
 
 
 class GanTab(QWidget):
-    SHORTCUTS: list[tuple[str, str]] = []
+    SHORTCUTS: list[tuple[str, str]] = [
+        ("Ctrl+Enter", "Start a new run"),
+        ("Ctrl+P", "Pause / resume training (a checkpoint is written on pause)"),
+        ("Ctrl+.", "Stop training (a checkpoint is written; Continue run goes on)"),
+    ]
 
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -59,6 +64,9 @@ class GanTab(QWidget):
         context.project_changed.connect(self._on_project_changed)
         self._on_project_changed(context.project)
         self._update_buttons()
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.start_new_run)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.pause_button.toggle)
+        QShortcut(QKeySequence("Ctrl+."), self, self.stop)
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -393,6 +401,9 @@ class GanTab(QWidget):
             self.worker.cancel()
 
     def _on_pause_toggled(self, paused: bool) -> None:
+        if paused and not self.is_running():  # Ctrl+P with nothing training
+            self.pause_button.setChecked(False)
+            return
         self.pause_button.setText("Resume" if paused else "Pause")
         if self.trainer is None or not self.is_running():
             return

@@ -85,10 +85,18 @@ def test_preview_shows_reals_then_updating_samples(tab, qtbot):
     assert run.state == "finished"
 
 
-def test_stop_leaves_a_checkpoint_that_opens_and_continues(tab, qtbot):
+def test_pause_resume_then_stop_leaves_a_checkpoint_that_opens_and_continues(tab, qtbot):
     tab.kimg_spin.setValue(100)
     tab.start_new_run()
     qtbot.waitUntil(lambda: tab.stat_labels["img_per_s"].text() not in ("–", ""), timeout=120_000)
+    tab.pause_button.click()
+    qtbot.waitUntil(lambda: tab.status_label.text().startswith("Paused"), timeout=60_000)
+    assert tab.pause_button.text() == "Resume" and runs.latest_checkpoint(tab.run_dir) is not None
+    paused_kimg = tab.stat_labels["kimg"].text()
+    qtbot.wait(300)
+    assert tab.stat_labels["kimg"].text() == paused_kimg  # nothing trains while paused
+    tab.pause_button.click()
+    qtbot.waitUntil(lambda: tab.stat_labels["kimg"].text() != paused_kimg, timeout=60_000)
     tab.stop_button.click()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=60_000)
     run_dir = tab.run_dir
