@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--seconds", type=float, default=180, help="training time before the grab")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "gan.png"))
     args = parser.parse_args()
 
@@ -36,7 +36,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "figures"
-        write_image_folder(folder, 160, seed=7, min_height=160, max_height=240, chibi_fraction=0.0,
+        write_image_folder(folder, 400, seed=7, min_height=160, max_height=240, chibi_fraction=0.0,
                            two_characters=0.0, busy=0.0, upper_body=0.0)
         context = AppContext()
         context.set_project(Project.create(Path(tmp) / "project"))
@@ -44,6 +44,7 @@ def main() -> int:
         tab.resize(1400, 860)
         tab.show()
         tab.set_folder(folder)
+        tab.mirror_check.setChecked(True)
         tab.width_spin.setValue(16)
         tab.latent_spin.setValue(64)
         tab.batch_spin.setValue(32)
