@@ -60,6 +60,7 @@ class GanTab(QWidget):
         self.folder: Path | None = None
         self.grids: list[tuple[str, Path]] = []  # (title, path): reals first, then fakes by kimg
         self._follow = True  # show each new sample grid as it comes
+        self._loss_ema: dict[str, float] = {}
         self._build()
         context.project_changed.connect(self._on_project_changed)
         self._on_project_changed(context.project)
@@ -98,7 +99,7 @@ class GanTab(QWidget):
         grid_layout.addWidget(self.grid_view, 1)
         grid_layout.addLayout(grid_bar)
 
-        self.loss_plot = LivePlot("Losses", "kimg", "loss")
+        self.loss_plot = LivePlot("Losses (smoothed)", "kimg", "loss")
         self.loss_plot.add_series("D", "#d62728")
         self.loss_plot.add_series("G", "#1f77b4")
         self.metric_plot = LivePlot("KID (lower is better)", "kimg", "KID ×10³")
@@ -448,8 +449,8 @@ class GanTab(QWidget):
                 extra.get("grid") and not self._has_grid(extra["grid"])):
             self._refresh_grids(show="latest" if self._following() else None)
         if "d_loss" in extra:
-            self.loss_plot.append("D", extra["kimg"], extra["d_loss"])
-            self.loss_plot.append("G", extra["kimg"], extra["g_loss"])
+            for name, key in (("D", "d_loss"), ("G", "g_loss")):
+                self.loss_plot.append(name, extra["kimg"], self._smoothed(name, extra[key]))
             self.stat_labels["losses"].setText(f"{extra['d_loss']:.3f} / {extra['g_loss']:.3f}")
         if "kimg" in extra:
             self._show_stats(extra)
@@ -460,6 +461,12 @@ class GanTab(QWidget):
         if event in ("paused", "unpaused"):
             self.status_label.setText(message)
             self._update_buttons()
+
+    def _smoothed(self, name: str, value: float) -> float:
+        """An exponential moving average of a loss: single steps of a GAN swing too much to read."""
+        previous = self._loss_ema.get(name)
+        self._loss_ema[name] = value if previous is None else 0.9 * previous + 0.1 * value
+        return self._loss_ema[name]
 
     def _show_stats(self, values: dict) -> None:
         total = values.get("total_kimg")
@@ -519,6 +526,7 @@ class GanTab(QWidget):
         self.run_dir = run_dir
         self.grids = []
         self._follow = True
+        self._loss_ema: dict[str, float] = {}
         self.loss_plot.clear()
         self.metric_plot.clear()
         self.metric_plot.hide()
