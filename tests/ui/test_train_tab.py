@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from ganime_gui.core.classify.demo import labelled_figure_project
 from ganime_gui.ui.context import AppContext
@@ -100,13 +101,21 @@ def test_apply_stores_predictions_and_split_shows_the_threshold(tab, qtbot, tmp_
     assert placed == 16
 
 
-def test_rename_and_delete_models(tab, qtbot):
+def test_rename_and_delete_models_and_relabel_from_the_review_grid(tab, qtbot):
     tab.epochs_spin.setValue(1)
     tab.train_button.click()
     wait_for_run(qtbot, tab)
+    relabelled = []
+    tab.context.labels_changed.connect(lambda: relabelled.append(1))
+    item = tab.review_grid.item(0)
+    item.setSelected(True)
+    qtbot.keyClick(tab.review_grid, Qt.Key.Key_2)  # the second class of "chibi": not_chibi
+    catalog, project = tab.context.catalog, tab.context.project
+    file_id = catalog.file_ids_for_paths([project.relpath(item.data(Qt.ItemDataRole.UserRole))])
+    assert relabelled and catalog.label_of("chibi", next(iter(file_id.values()))) == "not_chibi"
     name = tab.current_model.name
     tab.rename_model(name, "renamed")
-    assert tab.models_list.item(0).data(256) == "renamed" and tab.current_model.name == "renamed"
+    assert tab.models_list.item(0).data(Qt.ItemDataRole.UserRole) == "renamed" and tab.current_model.name == "renamed"
     tab.delete_model("renamed")
     assert tab.models_list.count() == 0 and tab.current_model is None
 

@@ -41,7 +41,7 @@ def _thumbnail_job(paths: list[str], px: int):
 
 
 class ImageGrid(QListWidget):
-    """``set_items(list[GridItem])``; ``key_pressed(key, paths)`` for digit keys on selected items."""
+    """``set_items(list[GridItem])``; ``digit_pressed(n, paths)`` when 1-9 is pressed on selected items."""
 
     digit_pressed = Signal(int, list)  # 1..9, the selected paths
 
