@@ -53,9 +53,10 @@ def test_data_parallel_path_on_two_logical_cpus(prepared_npy, tmp_path):
     assert runs.checkpoint_state(runs.latest_checkpoint(out))["step"] == 2
 
 
-def test_gan_package_and_command_import_no_tensorflow():
-    code = ("import sys, ganime_gui.core.gan, ganime_gui.core.gan.dataset, ganime_gui.core.gan.runs, "
-            "ganime_gui.core.gan.config, ganime_gui.commands.train_gan; "
-            "print('tensorflow' in sys.modules)")
+def test_gan_modules_command_and_tab_import_no_tensorflow():
+    modules = ["ganime_gui.core.gan", "ganime_gui.commands.train_gan", "ganime_gui.ui.gan_tab"] + [
+        f"ganime_gui.core.gan.{m}" for m in ("config", "dataset", "selection", "runs", "train", "metrics",
+                                             "interpolate", "models", "augment", "distribute")]
+    code = f"import sys, {', '.join(modules)}; print('tensorflow' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "False", proc.stderr
