@@ -55,7 +55,6 @@ class ImageGrid(QListWidget):
         self.setIconSize(QSize(thumb_px, thumb_px))
         self.setGridSize(QSize(thumb_px + 48, thumb_px + 40))
         self.setWordWrap(True)
-        self.setUniformItemSizes(True)
         self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self._generation = 0
 
