@@ -114,3 +114,17 @@ def test_pause_resume_then_stop_leaves_a_checkpoint_that_opens_and_continues(tab
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
     assert runs.checkpoint_state(runs.latest_checkpoint(run_dir))["step"] == 13
     assert "Finished" in tab.status_label.text()
+
+
+def test_a_headless_run_opens_in_the_tab(tab, qtbot, tmp_path):
+    from ganime_gui import cli
+
+    out = tmp_path / "headless"
+    assert cli.main(["train-gan", "--data", str(tab.folder), "--res", "64", "--steps", "4", "--out", str(out),
+                     "--channels", "4", "--latent", "8", "--batch", "8", "--preview-every", "0.016"]) == 0
+    tab.open_run(out)
+    assert [p.name for _, p in tab.grids][0] == "reals.png" and len(tab.grids) >= 2
+    assert tab.current_grid_path().name.startswith("fakes")  # opens on the latest samples
+    assert tab.loss_plot.series("G")[0]
+    assert tab.stat_labels["checkpoint"].text() == "ckpt-000000004"
+    assert tab.continue_button.isEnabled() and "finished" in tab.status_label.text()
