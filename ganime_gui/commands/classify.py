@@ -9,9 +9,9 @@ import argparse
 import sys
 from collections import Counter
 
-from ganime_gui.commands.train_classifier import (EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR, TerminalReporter,
-                                                  run_with_interrupt)
-from ganime_gui.core.jobs import JobCancelled, UserError
+from ganime_gui.commands.terminal import EXIT_INTERRUPTED, EXIT_OK, stop_on_ctrl_c
+from ganime_gui.commands.train_classifier import training_status
+from ganime_gui.core.jobs import JobCancelled
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,28 +34,30 @@ def run(args) -> int:
     from ganime_gui.core.classify.workflow import make_project_apply_job
     from ganime_gui.core.project import Project
 
+    project = Project.open(args.project)
+    job = make_project_apply_job(project, args.model, unlabelled_only=args.unlabelled_only,
+                                 batch_size=args.batch)
+    status = training_status(args.quiet)
     try:
-        project = Project.open(args.project)
-        job = make_project_apply_job(project, args.model, unlabelled_only=args.unlabelled_only,
-                                     batch_size=args.batch)
-        outcome, interrupted = run_with_interrupt(job, TerminalReporter(quiet=args.quiet))
-        result = outcome.result
-        print(f"Stored {outcome.stored} predictions of {result.model_name}.")
-        counts = Counter(result.class_names[i] for i in result.probabilities.argmax(1)) if len(result.paths) else {}
-        for name in result.class_names:
-            print(f"  {name:<20} {counts.get(name, 0)}")
-        if result.failed:
-            print(f"{len(result.failed)} unreadable images (marked corrupt in the catalog):")
-            for path in result.failed[:20]:
-                print(f"  {path}")
-        if args.split_to:
-            placed = split_into_folders(result.paths, result.probabilities, result.class_names, args.split_to,
-                                        threshold=args.threshold, positive_class=args.positive, link=args.link)
-            print(f"Split into {args.split_to}: " + ", ".join(f"{k} {v}" for k, v in sorted(placed.items())))
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        with stop_on_ctrl_c("Stopping after the current batch") as stop:
+            outcome = job(status, stop.is_set)
+            interrupted = stop.is_set()
     except JobCancelled:
         print("Stopped: predictions of this run were not stored.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        status.close()
+    result = outcome.result
+    print(f"Stored {outcome.stored} predictions of {result.model_name}.")
+    counts = Counter(result.class_names[i] for i in result.probabilities.argmax(1)) if len(result.paths) else {}
+    for name in result.class_names:
+        print(f"  {name:<20} {counts.get(name, 0)}")
+    if result.failed:
+        print(f"{len(result.failed)} unreadable images (marked corrupt in the catalog):")
+        for path in result.failed[:20]:
+            print(f"  {path}")
+    if args.split_to:
+        placed = split_into_folders(result.paths, result.probabilities, result.class_names, args.split_to,
+                                    threshold=args.threshold, positive_class=args.positive, link=args.link)
+        print(f"Split into {args.split_to}: " + ", ".join(f"{k} {v}" for k, v in sorted(placed.items())))
     return EXIT_INTERRUPTED if interrupted else EXIT_OK

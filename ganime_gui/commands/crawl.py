@@ -1,21 +1,16 @@
 """``ganime crawl``: crawl a booru into a project, headless, with a terminal progress bar.
 
 The last line printed says how the crawl ended; the exit code says it too: 0 done, 3 blocked
-(challenge, key, rate limit, network), 130 stopped (Ctrl-C), 1 another error. A stopped or
-blocked crawl continues with ``--resume JOB``.
+(challenge, key, rate limit, network), 130 stopped (Ctrl-C), 2 wrong input, 1 another error.
+A stopped or blocked crawl continues with ``--resume JOB``.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import signal
-import sys
-import threading
-import time
 
+from ganime_gui.commands.terminal import StatusLine, progress_bar, stop_on_ctrl_c
 from ganime_gui.core.jobs import UserError
-
-EXIT_ERROR = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,14 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except UserError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-
-
-def _run(args) -> int:
     from ganime_gui.core.boorus import Credentials
     from ganime_gui.core.crawl import CrawlOptions, CrawlQuery, parse_tag_list, run_crawl
     from ganime_gui.core.project import Project
@@ -88,16 +75,15 @@ def _run(args) -> int:
     options = CrawlOptions(concurrency=max(1, args.concurrency), interval_s=args.delay)
     credentials = Credentials(args.user_id, args.api_key)
 
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
-    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty(), events=not args.quiet)
-    try:
-        outcome = run_crawl(project, args.site, query, base_url=args.base_url,
-                            credentials=credentials, options=options, progress=bar,
-                            cancelled=stop.is_set, resume_job=args.resume)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        bar.close()
+    status = StatusLine(lambda done, total, message, extra: f"{progress_bar(done, total)} {message}",
+                        quiet=args.quiet)
+    with stop_on_ctrl_c("Stopping after the downloads in flight; resume with --resume") as stop:
+        try:
+            outcome = run_crawl(project, args.site, query, base_url=args.base_url,
+                                credentials=credentials, options=options, progress=status,
+                                cancelled=stop.is_set, resume_job=args.resume)
+        finally:
+            status.close()
     print(f"Crawl {outcome.job_id}: {outcome.reason}")
     return outcome.exit_code
 
@@ -117,53 +103,3 @@ def _print_crawls(project) -> None:
         for job in cat.crawls():
             tags = " ".join(job.query.get("tags", [])) or "(all)"
             print(f"{job.id:>4}  {job.state:<8} {job.site:<10} {tags:<40} {job.end_reason or ''}")
-
-
-class ProgressBar:
-    """One line on stderr, redrawn in place: bar, counts, rate, ETA. Events go above it."""
-
-    def __init__(self, enabled: bool, events: bool = True, width: int = 28):
-        self.enabled = enabled
-        self.events = events
-        self.width = width
-        self._last = 0.0
-        self._drawn = False
-
-    def __call__(self, done: int, total: int, message: str = "", **extra) -> None:
-        for line in (extra.get("events") or ()) if self.events else ():
-            self._print_above(line)
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._last < 0.1 and done != total:
-            return
-        self._last = now
-        if total > 0:
-            filled = int(self.width * min(done, total) / total)
-            bar = "#" * filled + "-" * (self.width - filled)
-            head = f"[{bar}] {done}/{total}"
-        else:
-            head = f"[{'?' * 3}] {done}"
-        line = f"{head} {message}"
-        columns = _columns()
-        sys.stderr.write("\r" + line[:columns - 1].ljust(min(columns - 1, len(line))) + "\x1b[K")
-        sys.stderr.flush()
-        self._drawn = True
-
-    def _print_above(self, line: str) -> None:
-        if self._drawn:
-            sys.stderr.write("\r\x1b[K")
-        print(line, file=sys.stderr)
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self._drawn:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
-def _columns() -> int:
-    try:
-        return os.get_terminal_size(sys.stderr.fileno()).columns
-    except OSError:
-        return 100

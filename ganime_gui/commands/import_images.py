@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ganime_gui.core.jobs import UserError
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", required=True, metavar="DIR", help="project folder (made if missing)")
@@ -15,14 +13,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ganime_gui.core.importer import import_folder
     from ganime_gui.core.project import Project
-    try:
-        project = (Project.open(args.project) if Project.is_project(args.project)
-                   else Project.create(args.project))
-        with project.open_catalog() as catalog:
-            result = import_folder(project, catalog, args.folder)
-    except UserError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
+    project = (Project.open(args.project) if Project.is_project(args.project)
+               else Project.create(args.project))
+    with project.open_catalog() as catalog:
+        result = import_folder(project, catalog, args.folder)
     for line in result.skipped[:20]:
         print(f"skipped {line}", file=sys.stderr)
     print(result.describe())

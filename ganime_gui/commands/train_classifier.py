@@ -6,14 +6,11 @@ stopped with Ctrl+C (the best epoch so far is saved when one finished).
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
-import time
 
-from ganime_gui.core.jobs import JobCancelled, UserError
-
-EXIT_OK, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 2, 130
+from ganime_gui.commands.terminal import (EXIT_INTERRUPTED, EXIT_OK, StatusLine, format_eta,
+                                          stop_on_ctrl_c)
+from ganime_gui.core.jobs import JobCancelled
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,61 +36,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
-class TerminalReporter:
-    """A job progress callback for a terminal: one line rewritten in place, or a line every few seconds."""
-
-    def __init__(self, stream=None, quiet: bool = False):
-        self.stream, self.quiet = stream or sys.stderr, quiet
-        self.tty = self.stream.isatty()
-        self.last = 0.0
-
-    def __call__(self, done, total, message="", **extra):
-        if self.quiet:
-            return
-        now = time.monotonic()
-        every_line = extra.get("phase") in ("epoch", "epoch_note", "build", "save")
-        if not every_line and now - self.last < (0.3 if self.tty else 5.0):
-            return
-        self.last = now
-        parts = [message]
-        if "loss" in extra and "val_loss" not in extra:
-            parts.append(f"loss {extra['loss']:.4f} acc {extra['accuracy']:.3f}")
-        if "val_loss" in extra:
-            parts.append(f"loss {extra['loss']:.4f} acc {extra['accuracy']:.3f} | val loss {extra['val_loss']:.4f} "
-                         f"val acc {extra['val_accuracy']:.3f}{' (best)' if extra.get('best') else ''}")
-        if extra.get("eta_s"):
-            parts.append(f"ETA {int(extra['eta_s']) // 60}m{int(extra['eta_s']) % 60:02d}s")
-        line = "  ".join(p for p in parts if p)
-        if self.tty and not every_line:
-            self.stream.write("\r\033[K" + line[:200])
-        else:
-            self.stream.write(("\r\033[K" if self.tty else "") + line + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty and not self.quiet:
-            self.stream.write("\n")
+def describe_training(done: int, total: int, message: str, extra: dict) -> str:
+    """A status line for classifier training and Apply: metrics when there are some, and the ETA."""
+    parts = [message]
+    if "val_loss" in extra:
+        parts.append(f"loss {extra['loss']:.4f} acc {extra['accuracy']:.3f} | val loss {extra['val_loss']:.4f} "
+                     f"val acc {extra['val_accuracy']:.3f}{' (best)' if extra.get('best') else ''}")
+    elif "loss" in extra:
+        parts.append(f"loss {extra['loss']:.4f} acc {extra['accuracy']:.3f}")
+    parts.append(format_eta(extra.get("eta_s")))
+    return "  ".join(p for p in parts if p)
 
 
-def run_with_interrupt(job, reporter: TerminalReporter):
-    """Run a job in this thread; Ctrl+C sets its cancel flag (the job stops cleanly) instead of killing it."""
-    stop = threading.Event()
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_sigint(signum, frame):
-        if stop.is_set():
-            raise KeyboardInterrupt  # a second Ctrl+C: really stop now
-        stop.set()
-        print("\nStopping after the current batch (Ctrl+C again to abort)…", file=sys.stderr)
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, on_sigint)
-    try:
-        return job(reporter, stop.is_set), stop.is_set()
-    finally:
-        reporter.close()
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, previous)
+def training_status(quiet: bool) -> StatusLine:
+    # Epoch ends and the build/save steps are worth a line of their own; batches only redraw.
+    return StatusLine(describe_training, quiet=quiet, tty_interval=0.3,
+                      keep=lambda extra: extra.get("phase") in ("epoch", "epoch_note", "build", "save"))
 
 
 def run(args) -> int:
@@ -101,21 +59,23 @@ def run(args) -> int:
     from ganime_gui.core.classify.workflow import make_project_train_job
     from ganime_gui.core.project import Project
 
+    project = Project.open(args.project)
+    config = TrainConfig(backbone=args.backbone, weights=args.weights, input_size=args.size,
+                         frozen_layers=args.frozen, epochs=args.epochs, batch_size=args.batch,
+                         learning_rate=args.lr, val_fraction=args.val_fraction, seed=args.seed,
+                         early_stopping_patience=args.early_stopping,
+                         use_feature_cache=not args.no_feature_cache)
+    job = make_project_train_job(project, args.label_set, config, model_name=args.name)
+    status = training_status(args.quiet)
     try:
-        project = Project.open(args.project)
-        config = TrainConfig(backbone=args.backbone, weights=args.weights, input_size=args.size,
-                             frozen_layers=args.frozen, epochs=args.epochs, batch_size=args.batch,
-                             learning_rate=args.lr, val_fraction=args.val_fraction, seed=args.seed,
-                             early_stopping_patience=args.early_stopping,
-                             use_feature_cache=not args.no_feature_cache)
-        job = make_project_train_job(project, args.label_set, config, model_name=args.name)
-        result, interrupted = run_with_interrupt(job, TerminalReporter(quiet=args.quiet))
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        with stop_on_ctrl_c("Stopping after the current batch; the best epoch so far is kept") as stop:
+            result = job(status, stop.is_set)
+            interrupted = stop.is_set()
     except JobCancelled:
         print("Stopped before the first epoch finished: no model saved.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        status.close()
     meta = result.metadata
     ev = result.evaluation
     print(f"Saved {result.model_path} ({'stopped, best so far' if result.stopped else 'done'}): "

@@ -6,15 +6,13 @@ checkpoint is kept), 130 interrupted with Ctrl+C (a checkpoint was written: ``--
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import time
 from pathlib import Path
 
+from ganime_gui.commands.terminal import (EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_OK, StatusLine,
+                                          format_eta, stop_on_ctrl_c)
 from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
 from ganime_gui.core.jobs import JobCancelled, UserError
-
-EXIT_OK, EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -115,89 +113,42 @@ def _split_cpu(replicas: int) -> list[str]:
     return [d.name for d in tf.config.list_logical_devices("CPU")]
 
 
-class TerminalProgress:
-    """One status line: rewritten in place on a terminal, a new line every few seconds otherwise."""
-
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.last = 0.0
-
-    def __call__(self, done, total, message="", **extra):
-        now = time.monotonic()
-        event = extra.get("event")
-        if event == "metric":  # a result worth keeping on screen
-            self._write(f"{extra.get('kimg', 0):.1f} kimg: {message}", keep=True)
-            return
-        if now - self.last < (0.5 if self.tty else 5.0) and event in (None, "step", "preview", "scoring"):
-            return
-        self.last = now
-        parts = [f"step {done}/{total}" if total else f"step {done}", message]
-        if "d_loss" in extra:
-            parts.append(f"D {extra['d_loss']:.3f}  G {extra['g_loss']:.3f}")
-        if extra.get("sec_per_kimg"):
-            parts.append(f"{extra['sec_per_kimg']:.1f} s/kimg  {extra['img_per_s']:.0f} img/s")
-        if extra.get("eta_s"):
-            eta = int(extra["eta_s"])
-            parts.append(f"ETA {eta // 3600}h{eta % 3600 // 60:02d}m{eta % 60:02d}s")
-        if extra.get("augment_p") is not None:
-            parts.append(f"p {extra['augment_p']:.2f}")
-        self._write("  ".join(p for p in parts if p), keep=event not in (None, "step", "preview", "scoring"))
-
-    def _write(self, line: str, keep: bool) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[K" + line + ("\n" if keep else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-    def close(self):
-        if self.tty:
-            self.stream.write("\n")
+def describe_step(done: int, total: int, message: str, extra: dict) -> str:
+    if extra.get("event") == "metric":  # a score worth keeping on screen
+        return f"{extra.get('kimg', 0):.1f} kimg: {message}"
+    parts = [f"step {done}/{total}" if total else f"step {done}", message]
+    if "d_loss" in extra:
+        parts.append(f"D {extra['d_loss']:.3f}  G {extra['g_loss']:.3f}")
+    if extra.get("sec_per_kimg"):
+        parts.append(f"{extra['sec_per_kimg']:.1f} s/kimg  {extra['img_per_s']:.0f} img/s")
+    parts.append(format_eta(extra.get("eta_s")))
+    if extra.get("augment_p") is not None:
+        parts.append(f"p {extra['augment_p']:.2f}")
+    return "  ".join(p for p in parts if p)
 
 
 def run(args) -> int:
     from ganime_gui.core.gan.train import GanTrainer, TrainingDiverged
 
-    interrupted = False
-
-    def on_sigint(signum, frame):
-        nonlocal interrupted
-        if interrupted:  # a second Ctrl+C: stop now
-            raise KeyboardInterrupt
-        interrupted = True
-        print("\nStopping after this step and writing a checkpoint (Ctrl+C again to quit at once)…",
-              file=sys.stderr)
-
-    printer = TerminalProgress()
-    previous = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
+    # Steps and previews only redraw the status; checkpoints, metrics and notes keep a line.
+    status = StatusLine(describe_step, tty_interval=0.5,
+                        keep=lambda extra: extra.get("event") not in (None, "step", "preview", "scoring"))
     try:
-        devices = _split_cpu(args.cpu_replicas) if args.cpu_replicas > 1 else None
-        config = _build_config(args)
-        data = _prepared_data(args, config, printer)
-        trainer = GanTrainer(config, data, args.out, resume=args.resume, devices=devices,
-                             metrics=_metrics_plan(args))
-        result = trainer.run(printer, lambda: interrupted)
-        printer.close()
-        print(f"Finished: {result.kimg:.1f} kimg in {result.step} steps; checkpoint {result.checkpoint}")
-        return EXIT_OK
+        with stop_on_ctrl_c("Stopping after this step and writing a checkpoint") as stop:
+            devices = _split_cpu(args.cpu_replicas) if args.cpu_replicas > 1 else None
+            config = _build_config(args)
+            data = _prepared_data(args, config, status)
+            trainer = GanTrainer(config, data, args.out, resume=args.resume, devices=devices,
+                                 metrics=_metrics_plan(args))
+            result = trainer.run(status, stop.is_set)
     except JobCancelled:
-        printer.close()
+        status.close()
         print(f"Stopped; resume with: ganime train-gan --out {args.out} --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except TrainingDiverged as exc:
-        printer.close()
+        status.close()
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_DIVERGED
-    except UserError as exc:
-        printer.close()
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-
-
-def _main_thread() -> bool:
-    import threading
-    return threading.current_thread() is threading.main_thread()
+    status.close()
+    print(f"Finished: {result.kimg:.1f} kimg in {result.step} steps; checkpoint {result.checkpoint}")
+    return EXIT_OK

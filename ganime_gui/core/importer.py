@@ -6,7 +6,6 @@ one, so an imported picture and a later crawl of the same post are recognised as
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -18,11 +17,9 @@ from PIL import Image, UnidentifiedImageError
 from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.crawl.download import sniff_ext
 from ganime_gui.core.fsutil import safe_join
+from ganime_gui.core.images import file_md5, is_image_file
 from ganime_gui.core.jobs import CancelledFn, JobCancelled, ProgressFn, UserError, never_cancelled, no_progress
 from ganime_gui.core.project import Project
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
-
 
 @dataclass
 class ImportResult:
@@ -36,16 +33,7 @@ class ImportResult:
 
 
 def find_images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                  and not p.name.startswith("."))
-
-
-def md5_of(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sorted(p for p in folder.rglob("*") if is_image_file(p))
 
 
 def import_folder(project: Project, catalog: Catalog, folder: str | Path,
@@ -73,7 +61,7 @@ def import_folder(project: Project, catalog: Catalog, folder: str | Path,
 
 def _import_one(project: Project, catalog: Catalog, path: Path, images_dir: Path,
                 result: ImportResult) -> None:
-    md5 = md5_of(path)
+    md5 = file_md5(path)
     if catalog.file_by_md5(md5) is not None:
         result.already_had += 1
         return

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from ganime_gui.core.images import flatten_to_rgb
+
 BUCKETS = (128, 256, 512)
 BACKGROUND = (236, 236, 236)   # what transparent pixels become
 JPEG_QUALITY = 85
@@ -44,16 +46,7 @@ def open_scaled(path: str | Path, longest: int) -> Image.Image:
         if getattr(img, "n_frames", 1) > 1:
             img.seek(0)
         img.thumbnail((longest, longest), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        return _flatten(img)
-
-
-def _flatten(img: Image.Image) -> Image.Image:
-    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        out = Image.new("RGB", rgba.size, BACKGROUND)
-        out.paste(rgba, mask=rgba.getchannel("A"))
-        return out
-    return img.convert("RGB")
+        return flatten_to_rgb(img, BACKGROUND)
 
 
 def make_thumbnail(thumbs_dir: Path, source: str | Path, md5: str, bucket: int) -> Image.Image:

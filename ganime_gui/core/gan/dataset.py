@@ -23,13 +23,12 @@ import numpy as np
 from PIL import Image
 
 from ganime_gui.core.fsutil import atomic_write_text
+from ganime_gui.core.images import WHITE, flatten_to_rgb, is_image_file, pad_to_square
 from ganime_gui.core.jobs import (CancelledFn, ProgressFn, UserError, check_cancelled,
                                   never_cancelled, no_progress)
 
 RESOLUTIONS = (64, 128, 256)  # offered in the app; any power of two from 16 to 1024 works in core
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"}
 CACHE_DTYPE = np.float16
-WHITE = (255, 255, 255)
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def list_image_files(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"{folder} is not a folder.")
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    return sorted(p for p in folder.rglob("*") if is_image_file(p))
 
 
 def pad_and_resize(image: Image.Image, resolution: int, fill=WHITE) -> np.ndarray:
@@ -65,16 +64,8 @@ def pad_and_resize(image: Image.Image, resolution: int, fill=WHITE) -> np.ndarra
 
     Returns uint8 (resolution, resolution, 3).
     """
-    if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, fill + (255,))
-        image = Image.alpha_composite(background, rgba)
-    image = image.convert("RGB")
-    w, h = image.size
-    side = max(w, h)
-    square = Image.new("RGB", (side, side), fill)
-    square.paste(image, ((side - w) // 2, (side - h) // 2))
-    if side != resolution:
+    square = pad_to_square(flatten_to_rgb(image, fill), fill)
+    if square.width != resolution:
         square = square.resize((resolution, resolution), Image.Resampling.LANCZOS)
     return np.asarray(square, dtype=np.uint8)
 

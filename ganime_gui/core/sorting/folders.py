@@ -6,7 +6,6 @@ Nothing here moves or deletes a project file.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -15,11 +14,9 @@ from pathlib import Path
 from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.catalog.sorting import HistoryStep
 from ganime_gui.core.fsutil import safe_join
+from ganime_gui.core.images import file_md5, is_image_file
 from ganime_gui.core.jobs import Job, UserError, check_cancelled
 from ganime_gui.core.project import Project
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
-
 
 @dataclass
 class ExportReport:
@@ -86,14 +83,14 @@ def import_from_folders(catalog: Catalog, label_set: str, folder: str | Path) ->
                 report.unknown_folders.append(sub.name)
                 continue
             candidates += [(f, sub.name) for f in sorted(sub.iterdir())
-                           if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES]
+                           if is_image_file(f)]
         by_md5 = catalog.file_ids_by_md5()
         wanted: dict[int, str] = {}
         for i, (path, label) in enumerate(candidates):
             if i % 64 == 0:
                 check_cancelled(cancelled)
                 progress(i, len(candidates), "Reading labels from folders")
-            file_id = by_md5.get(_md5_of(path))
+            file_id = by_md5.get(file_md5(path))
             if file_id is None:
                 report.unknown_files.append(str(path.relative_to(root)))
             else:
@@ -104,11 +101,3 @@ def import_from_folders(catalog: Catalog, label_set: str, folder: str | Path) ->
         progress(len(candidates), len(candidates), "Import done")
         return report
     return job
-
-
-def _md5_of(path: Path) -> str:
-    digest = hashlib.md5()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

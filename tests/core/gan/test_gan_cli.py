@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from ganime_gui import cli
-from ganime_gui.commands.train_gan import EXIT_DIVERGED, EXIT_OK, EXIT_USER_ERROR
+from ganime_gui.commands.terminal import EXIT_DIVERGED, EXIT_OK, EXIT_USER_ERROR
 from ganime_gui.core.gan import runs
 
 TINY = ["--res", "32", "--channels", "8", "--latent", "16", "--batch", "8", "--preview-every", "0.016"]

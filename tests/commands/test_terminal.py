@@ -1,0 +1,46 @@
+import io
+import os
+import signal
+
+import pytest
+
+from ganime_gui.commands.terminal import StatusLine, format_eta, progress_bar, stop_on_ctrl_c
+
+
+def describe(done, total, message, extra):
+    return f"{done}/{total} {message}"
+
+
+def test_status_line_in_a_log_writes_kept_lines_events_and_the_last_report():
+    out = io.StringIO()  # not a terminal: lines, never carriage returns
+    status = StatusLine(describe, stream=out, keep=lambda e: e.get("phase") == "epoch", log_interval=3600)
+    status(1, 10, "batch")          # first report: written
+    status(2, 10, "batch")          # too soon: skipped
+    status(3, 10, "epoch 1 done", phase="epoch")
+    status(4, 10, "", events=["Page 1: 100 posts"])
+    status(10, 10, "done")          # the last report always shows
+    status.close()
+    assert out.getvalue().splitlines() == ["1/10 batch", "3/10 epoch 1 done", "Page 1: 100 posts", "10/10 done"]
+    assert "\r" not in out.getvalue()
+
+
+def test_quiet_status_line_prints_nothing():
+    out = io.StringIO()
+    status = StatusLine(describe, stream=out, quiet=True)
+    status(1, 1, "x", events=["y"])
+    assert out.getvalue() == ""
+
+
+def test_progress_bar_and_eta_texts():
+    assert progress_bar(5, 10, width=10) == "[#####-----] 5/10"
+    assert progress_bar(3, 0) == "[???] 3"
+    assert format_eta(75) == "ETA 1m15s" and format_eta(3725) == "ETA 1h02m05s" and format_eta(None) == ""
+
+
+def test_first_ctrl_c_asks_the_job_to_stop_the_second_aborts():
+    with stop_on_ctrl_c("Stopping") as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert stop.is_set()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
