@@ -15,12 +15,14 @@ from ganime_gui.core.jobs import UserError
 
 # command name -> (module under ganime_gui.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "fakebooru": ("fakebooru", "run the local fake booru server (tests, demo, benchmarks)"),
-    "train-gan": ("train_gan", "train a GAN headless (one GPU, several with MirroredStrategy, or the CPU)"),
     "crawl": ("crawl", "crawl a booru (Safebooru by default) into a project, resumable"),
     "import": ("import_images", "import an existing folder of images into a project"),
+    "export-labels": ("export_labels", "write a label set as <out>/<label>/<file> folders (hard links)"),
+    "import-labels": ("import_labels", "read <folder>/<label>/<file> back as a label set's labels"),
     "train-classifier": ("train_classifier", "train a classifier (VGG16, MobileNetV2, ResNet50…) on a project's labels"),
     "classify": ("classify", "run a trained classifier over a project's images, store scores, split into folders"),
+    "train-gan": ("train_gan", "train a GAN headless (one GPU, several with MirroredStrategy, or the CPU)"),
+    "fakebooru": ("fakebooru", "run the local fake booru server (tests, demo, benchmarks)"),
 }
 
 
