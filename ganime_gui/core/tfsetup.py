@@ -7,6 +7,7 @@ every TF user (classifier, GAN) imports it through :func:`import_tensorflow` ins
 """
 from __future__ import annotations
 
+import gc
 import os
 import threading
 
@@ -27,13 +28,30 @@ def import_tensorflow(intra_op_threads: int | None = None, inter_op_threads: int
 
     Later calls return the same module and ignore the arguments: the pools cannot change once an
     op has run. Keeps TF's C++ log to warnings and errors unless the user set TF_CPP_MIN_LOG_LEVEL.
+
+    The first call also keeps the garbage collector out of the way: it is disabled while
+    TensorFlow (and Keras, which ``tf`` pulls in) import, since the import creates a few hundred
+    thousand objects and would otherwise trigger many collections, then every object alive is moved
+    out of the collector's reach with ``gc.freeze()`` and the collector is enabled again (if it was
+    on). Without the freeze each full collection walks all of TensorFlow's objects: 30-180 ms
+    with the GIL held, which froze the window for as long while a model trained in a worker thread.
     """
     global _configured
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with _lock:
-        import tensorflow as tf
-
         if not _configured:
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                import tensorflow as tf
+
+                try:
+                    import keras  # noqa: F401  (part of the same import cost; frozen with it)
+                except ImportError:  # pragma: no cover - TF without Keras 3
+                    pass
+            finally:
+                if was_enabled:
+                    gc.enable()
             cores = cpu_count()
             try:
                 tf.config.threading.set_intra_op_parallelism_threads(intra_op_threads or cores)
@@ -41,5 +59,8 @@ def import_tensorflow(intra_op_threads: int | None = None, inter_op_threads: int
             except RuntimeError:
                 # Something already ran an op (e.g. a test imported tf directly): keep what is set.
                 pass
+            gc.freeze()
             _configured = True
+        import tensorflow as tf
+
         return tf

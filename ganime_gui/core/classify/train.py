@@ -43,6 +43,10 @@ class TrainConfig:
     class_weighting: bool = True
     head_units: int = 128
     dropout: float = 0.3
+    # Train in mixed bfloat16 (float32 weights and softmax, bfloat16 arithmetic): about 1.75x faster
+    # for VGG16's block 5 on a CPU with native bfloat16, slower without it. Off by default: the
+    # seed trained in float32, and results move within bfloat16's rounding.
+    mixed_precision: bool = False
 
 
 @dataclass
@@ -106,8 +110,12 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
         all_paths = split.train_paths + split.val_paths
         split.drop([p for p, good in zip(all_paths, ok) if not good], "unreadable or corrupt image")
         x_train, x_val = arr.array[:n_train][ok[:n_train]], arr.array[n_train:][ok[n_train:]]
-        run = _TrainingRun(net, clf, split, config, progress, cancelled)
+        # the copy trains, then hands its weights back to ``net`` (whose layers the saved model shares)
+        train_net = bb.bfloat16_copy_of(net) if config.mixed_precision else net
+        run = _TrainingRun(train_net, clf, split, config, progress, cancelled, end_to_end=net is clf.model)
         run.fit(x_train, x_val)
+        if train_net is not net:
+            net.set_weights(train_net.get_weights())
     finally:
         arr.close()
 
@@ -137,8 +145,9 @@ class _TrainingRun:
     """The epoch/batch loop with validation, best checkpoint (in memory), early stopping and Stop."""
 
     def __init__(self, net, clf: bb.Classifier, split: LabelledSplit, config: TrainConfig,
-                 progress: ProgressFn, cancelled: Callable[[], bool]):
+                 progress: ProgressFn, cancelled: Callable[[], bool], end_to_end: bool | None = None):
         self.net, self.clf, self.split, self.config = net, clf, split, config
+        self.end_to_end = (net is clf.model) if end_to_end is None else end_to_end
         self.progress, self.cancelled = progress, cancelled
         self.history: list[dict[str, float]] = []
         self.best: dict[str, float] = {}
@@ -188,7 +197,7 @@ class _TrainingRun:
         batches = math.ceil(n / cfg.batch_size)
         total = batches * cfg.epochs
         since_best = 0
-        augment = cfg.flip_augment and self.net is self.clf.model
+        augment = cfg.flip_augment and self.end_to_end
         started = time.perf_counter()
         for epoch in range(1, cfg.epochs + 1):
             t0 = time.perf_counter()
