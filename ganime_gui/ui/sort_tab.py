@@ -572,6 +572,7 @@ class SortTab(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self.view.setFocus()  # digits label at once after Ctrl+2, no click needed first
         self._pace_timer.start()
         self._refresh_tag_completer()  # the crawler may have brought new tags meanwhile
         if self._stale:
