@@ -3,7 +3,7 @@ import subprocess
 import sys
 import textwrap
 import pytest
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QApplication, QTableWidget
 
 from ganime_gui.core.project import Project
 from ganime_gui.ui import settings as settings_mod
@@ -132,3 +132,12 @@ def test_tabs_are_built_after_the_window_shows_current_first(qtbot, tmp_path, mo
     w.show()
     qtbot.waitUntil(lambda: len(w.tab_widgets) == 4, timeout=30_000)
     assert w.tabs.currentWidget().layout().itemAt(0).widget() is w.tab_widgets["Crawl"]
+
+
+def test_switching_to_sort_gives_its_grid_the_keyboard(qtbot, window, tmp_path):
+    window.new_project(tmp_path / "p")
+    qtbot.waitUntil(lambda: len(window.tab_widgets) == 4, timeout=30_000)
+    window.activateWindow()
+    window.tab("Crawl").tags.edit.setFocus()
+    window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.tab("Sort").view, timeout=3000)

@@ -375,3 +375,4 @@ def test_new_files_from_a_crawl_reach_the_grid_without_moving_the_user(tab, tmp_
     tab.context.files_changed.emit()  # hidden: reloads when shown again
     tab.show()
     assert tab.model.rowCount() == before + 2
+
