@@ -3,7 +3,8 @@
 A core job is ``job(progress, cancelled)`` (see ``ganime_gui.core.jobs``). ``JobWorker`` runs one in
 its own QThread; ``JobRunner`` keeps the running ones so the window can stop them all on quit.
 Pausing is free for every job: while paused, the job's next ``cancelled()`` check blocks until
-resumed (or cancelled), so a job only has to check the flag between steps.
+resumed (or cancelled), so a job only has to check the flag between steps. A stopped job either
+raises ``JobCancelled`` (the ``cancelled`` signal) or returns what it has (``finished``).
 """
 from __future__ import annotations
 
@@ -121,10 +122,9 @@ class JobWorker(QObject):
             log.error("%s failed:\n%s", self.name, traceback.format_exc())
             self._emit(self.failed, describe_error(self.name, exc))
         else:
-            if self._cancel.is_set():
-                self._emit(self.cancelled)
-            else:
-                self._emit(self.finished, result)
+            # A job that stops early but still returns (a crawl's "stopped" outcome, the best
+            # epoch so far) finishes with that result; only JobCancelled means "nothing to show".
+            self._emit(self.finished, result)
 
     @staticmethod
     def _emit(signal, *args) -> None:

@@ -506,15 +506,9 @@ class TrainTab(QWidget):
         self.context.error("Training stopped", message)
 
     def _on_train_cancelled(self) -> None:
-        path = model_files.model_path(self.context.project.models_dir, self.training_model_name)
-        if not path.is_file():
-            self.status_label.setText("Stopped before the first epoch ended: nothing was saved.")
-            return
-        info = model_files.read_model_info(path)
-        self.status_label.setText(f"Stopped; best epoch so far saved: {path.name}, val accuracy "
-                                  f"{info.val_accuracy:.1%}")
-        self.refresh_models(select=info.name)
-        self.show_model(info, replot=False)
+        # A stop after an epoch finishes with the best model (see _on_train_finished); the job
+        # only raises JobCancelled when no epoch had ended.
+        self.status_label.setText("Stopped before the first epoch ended: nothing was saved.")
 
     def _on_job_ended(self) -> None:
         self._plot_timer.stop()

@@ -93,3 +93,22 @@ def test_stop_all_ends_every_thread(qtbot):
 def test_describe_error_for_a_full_disk():
     err = OSError(28, "No space left on device")
     assert "disk is full" in describe_error("Crawl", err)
+
+
+def test_a_job_that_stops_early_but_returns_finishes_with_its_partial_result(qtbot):
+    runner = JobRunner()
+    started = threading.Event()
+
+    def job(progress, cancelled):
+        done = 0
+        started.set()
+        while not cancelled():
+            done += 1
+            time.sleep(0.005)
+        return f"kept {done} steps"
+
+    worker = runner.start(job, "partial")
+    assert started.wait(5)
+    with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
+        worker.cancel()
+    assert blocker.args[0].startswith("kept ")
