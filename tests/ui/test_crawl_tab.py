@@ -7,21 +7,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 
 from ganime_gui.core.project import Project
-from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.crawl_tab import CrawlTab
+
+from ui_helpers import close_tab, open_tab
 
 
 @pytest.fixture
 def tab(qtbot, tmp_path):
-    context = AppContext()
-    context.set_project(Project.create(tmp_path / "project"))
-    widget = CrawlTab(context)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
+    widget = open_tab(qtbot, CrawlTab, Project.create(tmp_path / "project"))
     yield widget
-    context.jobs.stop_all()
-    context.set_project(None)
+    close_tab(widget)
 
 
 def _point_at(tab, booru):

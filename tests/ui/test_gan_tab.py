@@ -10,18 +10,14 @@ from PySide6.QtGui import QImage
 from ganime_gui.core.gan import runs
 from ganime_gui.core.gan.metrics import CallableFeatures
 from ganime_gui.core.project import Project
-from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.gan_tab import GanTab
+
+from ui_helpers import close_tab, open_tab
 
 
 @pytest.fixture
 def tab(qtbot, tmp_path):
-    context = AppContext()
-    context.set_project(Project.create(tmp_path / "project"))
-    widget = GanTab(context)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 760)
-    widget.show()
+    widget = open_tab(qtbot, GanTab, Project.create(tmp_path / "project"), size=(1200, 760))
     folder = tmp_path / "images"
     folder.mkdir()
     rng = np.random.default_rng(0)
@@ -38,8 +34,7 @@ def tab(qtbot, tmp_path):
     widget.preview_spin.setValue(0.01)
     widget.checkpoint_spin.setValue(1000)
     yield widget
-    context.jobs.stop_all()
-    context.set_project(None)
+    close_tab(widget)
 
 
 def shown_image(tab) -> QImage:

@@ -5,7 +5,6 @@ import textwrap
 import pytest
 from PySide6.QtWidgets import QApplication, QTableWidget
 
-from ganime_gui.core.project import Project
 from ganime_gui.ui import settings as settings_mod
 from ganime_gui.ui.main_window import MainWindow
 
@@ -83,7 +82,7 @@ def test_a_failing_job_shows_its_message_in_the_window(qtbot, window):
     def job(progress, cancelled):
         raise OSError(28, "No space left on device")
 
-    worker = window.context.jobs.start(job, "Export", on_failed=lambda m: window.context.error("Export failed", m))
+    window.context.jobs.start(job, "Export", on_failed=lambda m: window.context.error("Export failed", m))
     qtbot.waitUntil(lambda: window.last_error is not None, timeout=5000)
     assert "disk is full" in window.last_error[1]
 

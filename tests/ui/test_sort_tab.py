@@ -20,9 +20,10 @@ from ganime_gui.core.project import Project
 from ganime_gui.core.sorting import DUPLICATE_SET
 from ganime_gui.core.sorting.demo import attach_post, attach_predictions, catalog_generated
 from ganime_gui.fakebooru.figures import write_image_folder
-from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.sort_tab import SortTab
 from ganime_gui.ui.widgets.thumb_grid import ThumbKey, ThumbModel
+
+from ui_helpers import close_tab, open_tab
 
 COUNT = 40
 
@@ -45,25 +46,17 @@ def project(tmp_path, generated):
     return project
 
 
-def open_tab(qtbot, project) -> SortTab:
-    context = AppContext()
-    context.set_project(project)
-    tab = SortTab(context)
-    qtbot.addWidget(tab)
-    tab.resize(1000, 640)
-    tab.show()
-    qtbot.waitExposed(tab)
+def open_sort_tab(qtbot, project) -> SortTab:
+    tab = open_tab(qtbot, SortTab, project, size=(1000, 640))
     tab.view.setFocus()
     return tab
 
 
 @pytest.fixture
 def tab(qtbot, project):
-    tab = open_tab(qtbot, project)
+    tab = open_sort_tab(qtbot, project)
     yield tab
-    tab.context.jobs.stop_all()
-    tab.loader.wait_idle()
-    tab.context.set_project(None)
+    close_tab(tab)
 
 
 def key(tab, k, mods=Qt.KeyboardModifier.NoModifier):
@@ -169,14 +162,14 @@ def test_a_marked_labelled_image_stays_visible(tab):
 
 
 def test_undo_and_redo_survive_a_restart(qtbot, project):
-    tab = open_tab(qtbot, project)
+    tab = open_sort_tab(qtbot, project)
     a, b, c = ids(tab, range(3))
     for k in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_1):
         key(tab, k)
     tab.context.set_project(None)
     tab.close()
 
-    tab = open_tab(qtbot, project)   # a new window on the same project
+    tab = open_sort_tab(qtbot, project)   # a new window on the same project
     catalog = tab.context.catalog
     key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     key(tab, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

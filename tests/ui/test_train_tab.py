@@ -8,23 +8,18 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ganime_gui.core.classify.demo import labelled_figure_project
-from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.train_tab import TrainTab
+
+from ui_helpers import close_tab, open_tab
 
 
 @pytest.fixture
 def tab(qtbot, tmp_path):
     project, _ = labelled_figure_project(tmp_path, 64, 3, labelled=48)
-    context = AppContext()
-    context.set_project(project)
-    widget = TrainTab(context)
-    qtbot.addWidget(widget)
-    widget.resize(1280, 800)
-    widget.show()
+    widget = open_tab(qtbot, TrainTab, project, size=(1280, 800))
     widget.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=48, batch=8)
     yield widget
-    context.jobs.stop_all()
-    context.set_project(None)
+    close_tab(widget)
 
 
 def wait_for_run(qtbot, tab, timeout=120_000):

@@ -1,10 +1,9 @@
 import threading
 import time
 
-import pytest
 
 from ganime_gui.core.jobs import UserError, check_cancelled
-from ganime_gui.workers import JobRunner, JobWorker, describe_error
+from ganime_gui.workers import JobRunner, describe_error
 
 
 def counting_job(n, step_s=0.0):
