@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections import Counter
 
-from ganime_gui.commands.terminal import EXIT_INTERRUPTED, EXIT_OK, stop_on_ctrl_c
+from ganime_gui.commands.terminal import EXIT_INTERRUPTED, EXIT_OK, run_until_stopped
 from ganime_gui.commands.train_classifier import training_status
 from ganime_gui.core.jobs import JobCancelled
 
@@ -37,16 +37,12 @@ def run(args) -> int:
     project = Project.open(args.project)
     job = make_project_apply_job(project, args.model, unlabelled_only=args.unlabelled_only,
                                  batch_size=args.batch)
-    status = training_status(args.quiet)
     try:
-        with stop_on_ctrl_c("Stopping after the current batch") as stop:
-            outcome = job(status, stop.is_set)
-            interrupted = stop.is_set()
+        outcome, interrupted = run_until_stopped(job, training_status(args.quiet),
+                                                 "Stopping after the current batch")
     except JobCancelled:
         print("Stopped: predictions of this run were not stored.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    finally:
-        status.close()
     result = outcome.result
     print(f"Stored {outcome.stored} predictions of {result.model_name}.")
     counts = Counter(result.class_names[i] for i in result.probabilities.argmax(1)) if len(result.paths) else {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ganime_gui.commands.terminal import StatusLine, progress_bar, stop_on_ctrl_c
+from ganime_gui.commands.terminal import StatusLine, progress_bar, run_until_stopped
 from ganime_gui.core.jobs import UserError
 
 
@@ -77,13 +77,12 @@ def run(args: argparse.Namespace) -> int:
 
     status = StatusLine(lambda done, total, message, extra: f"{progress_bar(done, total)} {message}",
                         quiet=args.quiet)
-    with stop_on_ctrl_c("Stopping after the downloads in flight; resume with --resume") as stop:
-        try:
-            outcome = run_crawl(project, args.site, query, base_url=args.base_url,
-                                credentials=credentials, options=options, progress=status,
-                                cancelled=stop.is_set, resume_job=args.resume)
-        finally:
-            status.close()
+    outcome, _ = run_until_stopped(
+        lambda progress, cancelled: run_crawl(project, args.site, query, base_url=args.base_url,
+                                              credentials=credentials, options=options,
+                                              progress=progress, cancelled=cancelled,
+                                              resume_job=args.resume),
+        status, "Stopping after the downloads in flight; resume with --resume")
     print(f"Crawl {outcome.job_id}: {outcome.reason}")
     return outcome.exit_code
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from ganime_gui.commands.terminal import StatusLine, progress_bar
+from ganime_gui.commands.terminal import StatusLine, progress_bar, run_until_stopped
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -26,9 +26,6 @@ def run_job(args, make_job):
     from ganime_gui.core.project import Project
 
     project = Project.open(args.project)
-    line = status(args.quiet)
     with project.open_catalog() as catalog:
-        try:
-            return make_job(project, catalog)(line, lambda: False)
-        finally:
-            line.close()
+        report, _ = run_until_stopped(make_job(project, catalog), status(args.quiet), "Stopping")
+        return report

@@ -104,6 +104,17 @@ def stop_on_ctrl_c(what_happens: str) -> Iterator[threading.Event]:
             signal.signal(signal.SIGINT, previous)
 
 
+def run_until_stopped(job, status: StatusLine, what_happens: str):
+    """Run a job in this thread with Ctrl+C as its Stop button. Returns ``(result, stopped)``;
+    a job that stops without a result raises ``JobCancelled`` to the caller."""
+    try:
+        with stop_on_ctrl_c(what_happens) as stop:
+            result = job(status, stop.is_set)
+            return result, stop.is_set()
+    finally:
+        status.close()
+
+
 def _columns() -> int:
     try:
         return os.get_terminal_size(sys.stderr.fileno()).columns

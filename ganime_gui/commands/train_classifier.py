@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from ganime_gui.commands.terminal import (EXIT_INTERRUPTED, EXIT_OK, StatusLine, format_eta,
-                                          stop_on_ctrl_c)
+                                          run_until_stopped)
 from ganime_gui.core.jobs import JobCancelled
 
 
@@ -66,16 +66,12 @@ def run(args) -> int:
                          early_stopping_patience=args.early_stopping,
                          use_feature_cache=not args.no_feature_cache)
     job = make_project_train_job(project, args.label_set, config, model_name=args.name)
-    status = training_status(args.quiet)
     try:
-        with stop_on_ctrl_c("Stopping after the current batch; the best epoch so far is kept") as stop:
-            result = job(status, stop.is_set)
-            interrupted = stop.is_set()
+        result, interrupted = run_until_stopped(
+            job, training_status(args.quiet), "Stopping after the current batch; the best epoch so far is kept")
     except JobCancelled:
         print("Stopped before the first epoch finished: no model saved.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    finally:
-        status.close()
     meta = result.metadata
     ev = result.evaluation
     print(f"Saved {result.model_path} ({'stopped, best so far' if result.stopped else 'done'}): "
