@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from ganime_gui import APP_NAME, __version__
-from ganime_gui.core.jobs import UserError
+from ganime_gui.core.jobs import JobCancelled, UserError
 
 # command name -> (module under ganime_gui.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         except UserError as exc:  # what the user can fix: the message, no traceback
             print(f"ganime {name}: {exc}", file=sys.stderr)
             return 2
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, JobCancelled):
             print(f"ganime {name}: stopped by the user", file=sys.stderr)
             return 130
     args = _window_parser().parse_args(argv)
