@@ -63,6 +63,9 @@ class GanTab(QWidget):
         self._loss_ema: dict[str, float] = {}
         self._build()
         context.project_changed.connect(self._on_project_changed)
+        # Counts per label and of all images change as the Sort tab labels and a crawl downloads.
+        context.labels_changed.connect(self._fill_sources)
+        context.files_changed.connect(self._fill_sources)
         self._on_project_changed(context.project)
         self._update_buttons()
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_new_run)
@@ -275,6 +278,7 @@ class GanTab(QWidget):
     # -- data selection --------------------------------------------------------------------------
     def _on_project_changed(self, project) -> None:
         self._fill_sources()
+        self._prefer_clean_label()
 
     def _fill_sources(self) -> None:
         from ganime_gui.core.gan.selection import label_choices
@@ -289,7 +293,6 @@ class GanTab(QWidget):
         self.source_combo.addItem(f"Folder: {self.folder}" if self.folder else "A folder…", FOLDER_SOURCE)
         index = self.source_combo.findData(current)
         self.source_combo.setCurrentIndex(index if index >= 0 else 0)
-        self._prefer_clean_label()
 
     def _prefer_clean_label(self) -> None:
         """Start on the seed's clean class (not_chibi) when it has images."""

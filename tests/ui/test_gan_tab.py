@@ -123,3 +123,13 @@ def test_a_headless_run_opens_in_the_tab(tab, qtbot, tmp_path):
     assert tab.loss_plot.series("G")[0]
     assert tab.stat_labels["checkpoint"].text() == "ckpt-000000004"
     assert tab.continue_button.isEnabled() and "finished" in tab.status_label.text()
+
+
+def test_image_choices_follow_new_files_and_labels(tab):
+    catalog = tab.context.catalog
+    file_id = catalog.add_file("images/a.png", "a" * 32, 10, 64, 64)
+    tab.context.files_changed.emit()
+    assert tab.source_combo.findText("All images in the project (1)") >= 0
+    catalog.set_labels("chibi", [file_id], "not_chibi")
+    tab.context.labels_changed.emit()
+    assert tab.source_combo.findText("chibi: not_chibi (1)") >= 0
