@@ -142,3 +142,15 @@ def test_switching_to_sort_gives_its_grid_the_keyboard(qtbot, window, tmp_path):
     window.tabs.setCurrentIndex(0)
     window.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.tab("Sort").view, timeout=3000)
+
+
+def test_a_failure_is_written_to_the_project_log_with_its_traceback(qtbot, window, tmp_path):
+    project = window.new_project(tmp_path / "p")
+
+    def job(progress, cancelled):
+        raise ValueError("a pixel went missing")
+
+    window.context.jobs.start(job, "Thumbnails")
+    qtbot.waitUntil(lambda: "a pixel went missing" in project.log_path.read_text(), timeout=5000)
+    log = project.log_path.read_text()
+    assert "Thumbnails failed" in log and "Traceback" in log and "ValueError" in log
