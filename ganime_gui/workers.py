@@ -9,6 +9,7 @@ raises ``JobCancelled`` (the ``cancelled`` signal) or returns what it has (``fin
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import traceback
@@ -30,7 +31,8 @@ def describe_error(name: str, exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, MemoryError):
         return f"{name} ran out of memory. Try a smaller batch or image size."
-    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+    if (isinstance(exc, OSError) and getattr(exc, "errno", None) == 28) or \
+            (isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)):
         return f"{name} stopped: the disk is full. Free some space and start it again."
     return (f"{name} failed: {type(exc).__name__}: {exc}. "
             f"The details are in the project's log (logs/ganime.log).")

@@ -111,3 +111,8 @@ def test_a_job_that_stops_early_but_returns_finishes_with_its_partial_result(qtb
     with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
         worker.cancel()
     assert blocker.args[0].startswith("kept ")
+
+
+def test_a_full_disk_in_sqlite_reads_as_a_full_disk():
+    import sqlite3
+    assert "disk is full" in describe_error("Crawl", sqlite3.OperationalError("database or disk is full"))

@@ -27,7 +27,16 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
-        self.migrated_from = migrate(self.conn, self.path)
+        try:
+            self.migrated_from = migrate(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            if isinstance(exc, sqlite3.OperationalError):  # locked, read-only...: its own words
+                raise
+            raise UserError(
+                f"The catalog {self.path.name} could not be read ({exc}). It may be damaged or not a "
+                f"GANime catalog. If a copy named {self.path.name}.v<N>.bak is beside it, it is the "
+                f"catalog as it was before the last upgrade.") from exc
 
     # -- connections -------------------------------------------------------------------------
     @property

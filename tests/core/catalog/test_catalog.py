@@ -139,3 +139,10 @@ def test_transaction_rolls_back_on_error(tmp_path):
                 cat.add_file("images/a.png", "a" * 32, 1)
                 raise RuntimeError("boom")
         assert cat.count_files() == 0
+
+
+def test_a_damaged_catalog_is_a_clear_message(tmp_path):
+    project = Project.create(tmp_path / "p")
+    project.catalog_path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(UserError, match="could not be read"):
+        project.open_catalog()
