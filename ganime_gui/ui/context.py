@@ -26,10 +26,13 @@ class AppContext(QObject):
         self.jobs = JobRunner(self)
 
     def set_project(self, project: Project | None) -> None:
+        """Switch projects. Opening the new catalog comes first: if it fails (UserError), the
+        current project stays open."""
+        catalog = project.open_catalog() if project else None
         if self.catalog is not None:
             self.catalog.close()
         self.project = project
-        self.catalog = project.open_catalog() if project else None
+        self.catalog = catalog
         attach_project_log(project.log_path if project else None)
         self.project_changed.emit(project)
 

@@ -213,20 +213,20 @@ class MainWindow(QMainWindow):
     def new_project(self, path: str | Path) -> Project | None:
         try:
             project = Project.create(path)
+            self._set_project(project)
         except UserError as exc:
             self._show_error("Could not create the project", str(exc))
             return None
-        self._set_project(project)
         return project
 
     def open_project(self, path: str | Path) -> Project | None:
         try:
             project = Project.open(path)
+            self._set_project(project)
         except UserError as exc:
             app_settings_mod.forget_project(str(Path(path).expanduser().resolve()), self.settings)
             self._show_error("Could not open the project", str(exc))
             return None
-        self._set_project(project)
         return project
 
     def _set_project(self, project: Project) -> None:

@@ -154,3 +154,13 @@ def test_a_failure_is_written_to_the_project_log_with_its_traceback(qtbot, windo
     qtbot.waitUntil(lambda: "a pixel went missing" in project.log_path.read_text(), timeout=5000)
     log = project.log_path.read_text()
     assert "Thumbnails failed" in log and "Traceback" in log and "ValueError" in log
+
+
+def test_a_damaged_catalog_keeps_the_current_project_open(window, tmp_path):
+    good = window.new_project(tmp_path / "good")
+    bad = window.new_project(tmp_path / "bad")
+    window.open_project(good.root)
+    bad.catalog_path.write_bytes(b"garbage" * 500)
+    assert window.open_project(bad.root) is None
+    assert "could not be read" in window.last_error[1]
+    assert window.context.project == good and window.context.catalog.count_files() == 0
