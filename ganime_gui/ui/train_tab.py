@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMessageBox,
-                               QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter,
+                               QProgressBar, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ganime_gui.core.classify import models as model_files
@@ -34,6 +34,7 @@ from ganime_gui.ui import settings as app_settings_mod
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.widgets.image_grid import GridItem, ImageGrid
 from ganime_gui.ui.widgets.live_plot import LivePlot
+from ganime_gui.ui.widgets.side_panel import side_panel
 
 log = logging.getLogger("ganime.ui.train")
 
@@ -83,21 +84,9 @@ class TrainTab(QWidget):
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        controls = QWidget()
-        side = QVBoxLayout(controls)
-        side.addWidget(self._data_box())
-        side.addWidget(self._model_box())
-        side.addLayout(self._run_buttons())
-        side.addWidget(self._models_box())
-        side.addWidget(self._apply_box())
-        side.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(340)
-        scroll.setMaximumWidth(400)
-        for combo in controls.findChildren(QComboBox):
+        scroll = side_panel(self._data_box(), self._model_box(), self._run_buttons(), self._models_box(),
+                            self._apply_box(), min_width=340)
+        for combo in scroll.widget().findChildren(QComboBox):
             # Long backbone names must not widen the column past the scroll area (clipped buttons).
             combo.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             combo.setMinimumWidth(120)
