@@ -18,6 +18,8 @@ truncate           that fraction of files send half their bytes, then close, on 
                    first ``times`` (1) requests (Content-Length stays the full size)
 bad_md5            that fraction of files are served with other bytes than their md5      fraction
 hostile_name       that fraction of posts carry a hostile file name (``../``, absolute)     fraction
+takedown           that fraction of posts are taken down (Danbooru: their page and files   fraction
+                   answer 451 Unavailable For Legal Reasons; they stay in the listing)
 directory_string   JSON ``directory`` is a string ("539") as in older Gelbooru responses   flag
 empty_body         an empty result is an empty body instead of ``[]``                      flag
 post_object        Gelbooru envelope: a single result is an object, not a list            flag
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from ganime_gui.core.jobs import UserError
 
 EVERY_N = ("429", "503", "challenge", "drop", "slow")
-FRACTION = ("truncate", "bad_md5", "hostile_name")
+FRACTION = ("truncate", "bad_md5", "hostile_name", "takedown")
 FLAGS = ("directory_string", "empty_body", "post_object")
 MAIN_PARAM = {**{n: "every" for n in EVERY_N}, **{n: "fraction" for n in FRACTION},
               "empty_page": "page"}
@@ -173,6 +175,9 @@ class Faults:
 
     def bad_md5(self, post_id: int) -> bool:
         return self._chosen("bad_md5", post_id)
+
+    def takedown(self, post_id: int) -> bool:
+        return self._chosen("takedown", post_id)
 
     def hostile_name(self, post_id: int, name: str) -> str:
         """``name`` or, for chosen posts, a path-escaping variant of it."""

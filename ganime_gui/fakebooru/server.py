@@ -92,13 +92,14 @@ class FakeBooruServer(ThreadingHTTPServer):
                  bandwidth_kbps: float = 0, deep_limit: int | None = None,
                  max_limit: int | None = None, rate_limit: float = 0,
                  min_height: int = 500, max_height: int = 1500,
-                 api_user: str | None = None, api_key: str | None = None, quiet: bool = True):
+                 api_user: str | None = None, api_key: str | None = None, api_level: str = "gold",
+                 quiet: bool = True):
         if profile not in PROFILES:
             raise UserError(f"Unknown fake booru profile {profile!r}. Choose one of: {', '.join(PROFILES)}.")
         self.dataset = Dataset(posts, seed, min_height=min_height, max_height=max_height)
         self.faults = Faults(faults)
         self.options = Options(deep_limit=deep_limit, max_limit=max_limit, api_user=api_user,
-                               api_key=api_key)
+                               api_key=api_key, api_level=api_level)
         self.profile = PROFILES[profile](self.dataset, self.faults, self.options)
         self.latency_ms = latency_ms
         self.bandwidth_kbps = bandwidth_kbps
@@ -198,7 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(refusal.delay_s)
         limiter = srv.limiter() if kind not in FILE_KINDS else None
         if refusal is not None and refusal.status:
-            resp = Response(refusal.status, refusal.body, "text/html; charset=UTF-8", list(refusal.headers))
+            resp = srv.profile.refused(refusal, req)
         elif limiter is not None and not limiter.allow():
             resp = srv.profile.rate_limited()
         elif route is None:

@@ -26,7 +26,7 @@ def running_fakebooru(profile: str = "safebooru", posts: int = 200, seed: int = 
                       faults: str | None = None, **options) -> Iterator[FakeBooruServer]:
     """Options are :class:`FakeBooruServer`'s keywords: ``latency_ms``, ``bandwidth_kbps``,
     ``deep_limit``, ``max_limit``, ``rate_limit``, ``min_height``, ``max_height``, ``api_user``,
-    ``api_key``, ``port``."""
+    ``api_key``, ``api_level`` (danbooru: "gold" or "member"), ``port``."""
     options.setdefault("min_height", TEST_MIN_HEIGHT)
     options.setdefault("max_height", TEST_MAX_HEIGHT)
     server = FakeBooruServer(profile, posts, seed, faults=faults, **options).start()

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from ganime_gui.fakebooru import query
 from ganime_gui.fakebooru.dataset import Dataset, Post
-from ganime_gui.fakebooru.faults import Faults
+from ganime_gui.fakebooru.faults import Faults, Refusal
 
 FILE_KINDS = ("file", "sample", "thumbnail")
 
@@ -43,8 +43,9 @@ class Options:
     """Server settings a profile reads. ``deep_limit``/``max_limit`` of None use the site's own."""
     deep_limit: int | None = None
     max_limit: int | None = None
-    api_user: str | None = None      # gelbooru: the only accepted user_id/api_key (None: any)
+    api_user: str | None = None      # gelbooru, danbooru: the only accepted user/key (None: any)
     api_key: str | None = None
+    api_level: str = "gold"          # danbooru: the account level a right key logs in as
 
 
 Handler = Callable[[Request], Response]
@@ -111,6 +112,11 @@ class Profile:
     def rate_limited(self) -> Response:
         return Response(429, b"429 Too Many Requests", "text/plain; charset=utf-8",
                         [("Retry-After", "1")])
+
+    def refused(self, refusal: Refusal, req: Request) -> Response:
+        """A fault's answer (429, 503, challenge) as this site words it; a profile whose API
+        answers errors in its own shape overrides this."""
+        return Response(refusal.status, refusal.body, "text/html; charset=UTF-8", list(refusal.headers))
 
     # -- shared helpers --------------------------------------------------------------------------
     def search(self, tags: str | None) -> list[Post]:

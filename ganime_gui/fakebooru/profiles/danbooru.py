@@ -3,18 +3,32 @@
 Facts imitated (research notes 2.2): ``limit`` up to 200; numbered pages up to 1000, then 410
 with the PaginationError body; ``page=b<id>``/``a<id>`` cursors without a limit; more than two
 tags answers 422; ratings g/s/q/e; files under ``/original/ab/cd/<md5>.<ext>`` with sample and
-preview variants; ``/autocomplete.json`` and ``/tags.json``.
+preview variants; ``/autocomplete.json`` and ``/tags.json``; ``/counts/posts.json``.
+
+Accounts (research notes 2.2, Danbooru's SessionLoader): credentials come as HTTP Basic
+``login:api_key`` or as ``login=…&api_key=…`` parameters. With ``api_user``/``api_key`` set, a
+wrong pair answers 401 ``SessionLoader::AuthenticationFailure`` "Invalid API key" (one of the two
+alone: "Missing `login` or `api_key`"); a right pair logs in at ``api_level``: "gold" searches 6
+tags and pages 5000 deep, "member" has the anonymous limits (2 tags, 1000 pages). Without
+``api_user`` any pair logs in at ``api_level``. No credentials: anonymous.
+
+Other answers: 451 "This page has been removed because of a takedown request" for a post (page
+and files) under the ``takedown`` fault; the 503 and 429 faults in Danbooru's JSON error shape;
+``/posts.xml`` (and ``/posts/<id>.xml``), the same posts as Rails' ``to_xml`` writes them.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatchcase
 
 from ganime_gui.fakebooru import query
 from ganime_gui.fakebooru.dataset import ARTIST, CHARACTER, COPYRIGHT, GENERAL, META, Post
+from ganime_gui.fakebooru.faults import Refusal
 from ganime_gui.fakebooru.profiles.base import (Profile, Request, Response, json_response,
-                                                not_found)
+                                                not_found, xml_response)
 
 RATING_LETTER = {"general": "g", "sensitive": "s", "questionable": "q", "explicit": "e"}
 SITE_TZ = timezone(timedelta(hours=-4))
@@ -30,17 +44,54 @@ BACKTRACE = [
 FILE_PATH = re.compile(r"^/(original|sample|preview|180x180|360x360|720x720)/([0-9a-f]{2})/([0-9a-f]{2})/"
                        r"(sample-)?([0-9a-f]{32})\.(\w+)$")
 VARIANT_SIDE = {"preview": 180, "180x180": 180, "360x360": 360, "720x720": 720}
-TAG_LIMIT = 2
+TAG_LIMIT = 2                       # anonymous and Member
+LEVEL_TAG_LIMIT = {"member": 2, "gold": 6}
+LEVEL_PAGE_LIMIT = {"member": 1000, "gold": 5000}
+ANONYMOUS = "anonymous"
 SAMPLE_WIDTH = 850
+TAKEDOWN = "This page has been removed because of a takedown request"
 
 
 def iso_time(unix: int) -> str:
     return datetime.fromtimestamp(unix, SITE_TZ).isoformat(timespec="milliseconds")
 
 
-def error(status: int, name: str, message: str, backtrace=()) -> Response:
-    return json_response({"success": False, "error": name, "message": message,
-                          "backtrace": list(backtrace)}, status)
+def error(status: int, name: str, message: str, backtrace=(), xml: bool = False) -> Response:
+    """Danbooru's error document (``render_error_page``), as JSON or as XML."""
+    doc = {"success": False, "error": name, "message": message, "backtrace": list(backtrace)}
+    return xml_response(to_xml("result", doc), status) if xml else json_response(doc, status)
+
+
+def _xml_text(value) -> str:
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_element(name: str, value, indent: str) -> list[str]:
+    """One value the way Rails' ``to_xml`` writes it: dashed names, typed scalars, nil="true"."""
+    tag = name.replace("_", "-")
+    if value is None:
+        return [f'{indent}<{tag} nil="true"/>']
+    if isinstance(value, bool):
+        return [f'{indent}<{tag} type="boolean">{str(value).lower()}</{tag}>']
+    if isinstance(value, int):
+        return [f'{indent}<{tag} type="integer">{value}</{tag}>']
+    if isinstance(value, float):
+        return [f'{indent}<{tag} type="float">{value}</{tag}>']
+    if isinstance(value, dict):
+        return [f"{indent}<{tag}>", *(line for k, v in value.items()
+                                       for line in _xml_element(k, v, indent + "  ")), f"{indent}</{tag}>"]
+    if isinstance(value, list):
+        if not value:
+            return [f'{indent}<{tag} type="array"/>']
+        child = name[:-1] if name.endswith("s") else name
+        return [f'{indent}<{tag} type="array">',
+                *(line for v in value for line in _xml_element(child, v, indent + "  ")), f"{indent}</{tag}>"]
+    kind = ' type="datetime"' if name.endswith("_at") else ""
+    return [f"{indent}<{tag}{kind}>{_xml_text(value)}</{tag}>"]
+
+
+def to_xml(root: str, value) -> str:
+    return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>', *_xml_element(root, value, "")]) + "\n"
 
 
 class Danbooru(Profile):
@@ -49,11 +100,23 @@ class Danbooru(Profile):
     default_max_limit = 200
 
     def route(self, req: Request):
+        route = self._route(req)
+        if route is None or route[0] not in ("api", "tags", "autocomplete"):
+            return route
+        account = self.account(req)
+        if account in (ANONYMOUS, *LEVEL_TAG_LIMIT):
+            return route
+        return route[0], lambda r: error(401, "SessionLoader::AuthenticationFailure", account,
+                                         xml=r.path.endswith(".xml"))
+
+    def _route(self, req: Request):
         path = req.path
-        if path == "/posts.json":
+        if path in ("/posts.json", "/posts.xml"):
             return "api", self.posts_index
-        if m := re.fullmatch(r"/posts/(\d+)\.json", path):
+        if m := re.fullmatch(r"/posts/(\d+)\.(json|xml)", path):
             return "api", lambda r: self.post_show(int(m.group(1)), r)
+        if path == "/counts/posts.json":
+            return "api", self.posts_count
         if path == "/autocomplete.json":
             return "autocomplete", self.autocomplete
         if path == "/tags.json":
@@ -63,19 +126,70 @@ class Danbooru(Profile):
             return kind, lambda r: self.serve_file(m)
         return None
 
-    def rate_limited(self) -> Response:
+    def account(self, req: Request) -> str:
+        """The account level the request logs in at, ``anonymous``, or why it is refused."""
+        auth = req.headers.get("authorization", "")
+        if auth:
+            scheme, _, token = auth.partition(" ")
+            try:
+                login, _, key = base64.b64decode(token.strip(), validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                login = key = ""
+            if scheme.lower() != "basic" or not login or not key:
+                return "Invalid API key"
+        elif "login" in req.query or "api_key" in req.query:
+            login, key = req.query.get("login", ""), req.query.get("api_key", "")
+            if not login or not key:
+                return "Missing `login` or `api_key`"
+        else:
+            return ANONYMOUS
+        if self.options.api_user is not None and (login, key) != (self.options.api_user,
+                                                                  self.options.api_key):
+            return "Invalid API key"
+        return self.options.api_level if self.options.api_level in LEVEL_TAG_LIMIT else "member"
+
+    def rate_limited(self, retry_after: str = "1", xml: bool = False) -> Response:
         resp = error(429, "RateLimiter::RateLimitError",
-                     "You're doing that too fast. Wait a minute and try again.")
-        resp.headers.append(("Retry-After", "1"))
+                     "You're doing that too fast. Wait a minute and try again.", xml=xml)
+        resp.headers.append(("Retry-After", retry_after))
         return resp
 
+    def refused(self, refusal: Refusal, req: Request) -> Response:
+        """Rails answers 503 (database down) and 429 with its error document, in the format
+        asked for; a Cloudflare challenge is Cloudflare's page whatever was asked."""
+        xml = req.path.endswith(".xml")
+        if refusal.status == 503:
+            resp = error(503, "PG::ConnectionBad", "The database is unavailable. Try again later.", xml=xml)
+            resp.headers.extend(refusal.headers)
+            return resp
+        if refusal.status == 429:
+            return self.rate_limited(dict(refusal.headers).get("Retry-After", "1"), xml)
+        return super().refused(refusal, req)
+
     # -- posts -----------------------------------------------------------------------------------
-    def posts_index(self, req: Request) -> Response:
-        tags = req.query.get("tags", "")
-        q = query.parse(tags)
-        if q.counted_terms() > TAG_LIMIT:
+    def tag_limit_error(self, req: Request) -> Response | None:
+        """422 when the query has more tags than the account may search, else None."""
+        limit = LEVEL_TAG_LIMIT.get(self.account(req), TAG_LIMIT)
+        if query.parse(req.query.get("tags", "")).counted_terms() > limit:
             return error(422, "PostQuery::TagLimitError",
-                         f"You cannot search for more than {TAG_LIMIT} tags at a time.")
+                         f"You cannot search for more than {limit} tags at a time.",
+                         xml=req.path.endswith(".xml"))
+        return None
+
+    def page_limit(self, req: Request) -> int:
+        if self.options.deep_limit is not None:
+            return self.options.deep_limit
+        return LEVEL_PAGE_LIMIT.get(self.account(req), self.default_deep_limit)
+
+    def posts_count(self, req: Request) -> Response:
+        refused = self.tag_limit_error(req)
+        return refused or json_response({"counts": {"posts": len(self.search(req.query.get("tags", "")))}})
+
+    def posts_index(self, req: Request) -> Response:
+        xml = req.path.endswith(".xml")
+        tags = req.query.get("tags", "")
+        if refused := self.tag_limit_error(req):
+            return refused
         limit = min(max(req.int_param("limit", 20), 1), self.max_limit)
         page = req.query.get("page", "1") or "1"
         matched = self.search(tags)
@@ -88,19 +202,26 @@ class Danbooru(Profile):
                 posts.reverse()
         else:
             number = max(1, int(page) if page.isdigit() else 1)
-            if number > self.deep_limit:
+            deepest = self.page_limit(req)
+            if number > deepest:
                 return error(410, "PaginationExtension::PaginationError",
-                             f"You cannot go beyond page {self.deep_limit}.", BACKTRACE)
+                             f"You cannot go beyond page {deepest}.", BACKTRACE, xml=xml)
             posts = self.page_of(tags, (number - 1) * limit, limit, number - 1)
+        if xml:
+            return xml_response(to_xml("posts", [self.post_json(p, req.base_url) for p in posts]))
         if not posts and self.faults.flag("empty_body"):
             return Response(200, b"", "application/json; charset=utf-8")
         return json_response([self.post_json(p, req.base_url) for p in posts])
 
     def post_show(self, post_id: int, req: Request) -> Response:
+        xml = req.path.endswith(".xml")
         post = self.dataset.by_id(post_id)
         if post is None:
-            return error(404, "ActiveRecord::RecordNotFound", "That record was not found.")
-        return json_response(self.post_json(post, req.base_url))
+            return error(404, "ActiveRecord::RecordNotFound", "That record was not found.", xml=xml)
+        if self.faults.takedown(post.id):
+            return error(451, "ApplicationController::PageRemovedError", TAKEDOWN, xml=xml)
+        doc = self.post_json(post, req.base_url)
+        return xml_response(to_xml("post", doc)) if xml else json_response(doc)
 
     def file_urls(self, post: Post, base: str) -> dict[str, str]:
         md5 = self.dataset.md5(post)
@@ -167,6 +288,8 @@ class Danbooru(Profile):
         post = self.dataset.by_md5(md5)
         if post is None or md5[:2] != a or md5[2:4] != b or bool(sample_prefix) != (variant == "sample"):
             return not_found()
+        if variant in ("original", "sample") and self.faults.takedown(post.id):
+            return error(451, "ApplicationController::PageRemovedError", TAKEDOWN)
         return self.serve_variant(post, variant if variant in ("original", "sample") else "thumbnail",
                                   ext, side=VARIANT_SIDE.get(variant, 0), sample_width=SAMPLE_WIDTH)
 
