@@ -121,6 +121,7 @@ def test_posts_xml_is_the_json_listing_in_rails_xml(http, keyed):
     assert first.find("is-deleted").get("type") == "boolean" and first.findtext("is-deleted") == "false"
     assert first.find("created-at").get("type") == "datetime"
     assert first.find("last-noted-at").get("nil") == "true"
+    assert first.find("approver-id").attrib == {"type": "integer", "nil": "true"}
     variants = first.find("media-asset/variants")
     assert variants.get("type") == "array"
     assert [v.findtext("type") for v in variants] == [v["type"] for v in real["media_asset"]["variants"]]

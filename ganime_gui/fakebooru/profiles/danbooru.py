@@ -69,8 +69,10 @@ def _xml_text(value) -> str:
 def _xml_element(name: str, value, indent: str) -> list[str]:
     """One value the way Rails' ``to_xml`` writes it: dashed names, typed scalars, nil="true"."""
     tag = name.replace("_", "-")
-    if value is None:
-        return [f'{indent}<{tag} nil="true"/>']
+    if value is None:  # a typed column keeps its type: <parent-id type="integer" nil="true"/>
+        kind = "integer" if name.endswith("_id") else "datetime" if name.endswith("_at") else ""
+        typed = f' type="{kind}"' if kind else ""
+        return [f'{indent}<{tag}{typed} nil="true"/>']
     if isinstance(value, bool):
         return [f'{indent}<{tag} type="boolean">{str(value).lower()}</{tag}>']
     if isinstance(value, int):
