@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="API requests per second before answering 429 (0: no limit)")
     parser.add_argument("--min-height", type=int, default=500, help="smallest picture height")
     parser.add_argument("--max-height", type=int, default=1500, help="largest picture height")
+    parser.add_argument("--api-user", metavar="NAME",
+                        help="gelbooru/danbooru: the only user id/login accepted (default: any)")
+    parser.add_argument("--api-key", metavar="KEY", help="gelbooru/danbooru: the only API key accepted")
+    parser.add_argument("--api-level", choices=("gold", "member"), default="gold",
+                        help="danbooru: the account level a right key gets (gold: 6 tags, deeper pages)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--write-figures", metavar="DIR",
                         help="instead of serving, write --count pictures and ground_truth.csv to DIR")
@@ -57,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
                              bandwidth_kbps=args.bandwidth_kbps, deep_limit=args.deep_limit,
                              max_limit=args.max_limit, rate_limit=args.rate_limit,
                              min_height=args.min_height, max_height=args.max_height,
+                             api_user=args.api_user, api_key=args.api_key, api_level=args.api_level,
                              quiet=not args.verbose)
     print(f"Fake booru ({args.profile}, {args.posts} posts, seed {args.seed}) at {server.base_url}"
           + (f" with faults {args.faults}" if args.faults else ""), flush=True)

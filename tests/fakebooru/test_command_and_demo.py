@@ -37,7 +37,8 @@ def test_bad_heights_are_user_errors():
 def test_serve_from_the_command_line():
     proc = subprocess.Popen([sys.executable, "-m", "ganime_gui", "fakebooru", "--port", "0",
                              "--posts", "30", "--profile", "danbooru", "--faults", "503=1000",
-                             "--min-height", "64", "--max-height", "96"],
+                             "--min-height", "64", "--max-height", "96",
+                             "--api-user", "alice", "--api-key", "s3cret"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stdout.readline()
@@ -45,6 +46,11 @@ def test_serve_from_the_command_line():
         base = first.split(" at ")[1].split()[0]
         posts = requests.get(base + "/posts.json?limit=5", timeout=10).json()
         assert len(posts) == 5
+        refused = requests.get(base + "/posts.json?limit=5", auth=("alice", "wrong"), timeout=10)
+        assert refused.status_code == 401
+        many_tags = "solo standing 1girl full_body"
+        assert requests.get(base + "/posts.json", params={"tags": many_tags}, auth=("alice", "s3cret"),
+                            timeout=10).status_code == 200
     finally:
         proc.terminate()
         proc.wait(10)
