@@ -15,11 +15,11 @@ from typing import Iterable, Sequence
 import numpy as np
 from PIL import Image, ImageOps
 
+from ganime_gui.core.images import BLACK, flatten_to_rgb, is_image_file
 from ganime_gui.core.jobs import UserError
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
 # The seed padded with black for the classifier (white is for GAN data).
-CLASSIFIER_PAD_COLOUR = (0, 0, 0)
+CLASSIFIER_PAD_COLOUR = BLACK
 MIN_IMAGES_PER_CLASS = 4
 
 
@@ -28,19 +28,14 @@ def load_image_array(path: str | os.PathLike, size: int,
     """Decode an image, pad it to a centred square and resize it to ``size``; None if unreadable.
 
     Transparent pixels are composited on white (how booru pages show them). Returns uint8 (size, size, 3).
-    A truncated file counts as unreadable unless Pillow's process-wide ``LOAD_TRUNCATED_IMAGES``
-    is on (``core.thumbs`` turns it on so partial downloads still get thumbnails).
+    A truncated file counts as unreadable.
     """
     try:
         with Image.open(path) as im:
             im.draft("RGB", (size, size))  # JPEG: let the decoder downscale first (much faster)
             im.load()
-            if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
-                im = im.convert("RGBA")
-                background = Image.new("RGBA", im.size, (255, 255, 255, 255))
-                im = Image.alpha_composite(background, im)
-            im = im.convert("RGB")
-            im = ImageOps.pad(im, (size, size), method=Image.Resampling.BICUBIC, color=pad_colour)
+            # ImageOps.pad resizes then centres on the padding colour: the seed's square_pad + resize.
+            im = ImageOps.pad(flatten_to_rgb(im), (size, size), method=Image.Resampling.BICUBIC, color=pad_colour)
             return np.asarray(im, dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
@@ -73,7 +68,7 @@ def folder_items(root: str | os.PathLike) -> list[tuple[str, str]]:
     items = []
     for class_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         for f in sorted(class_dir.iterdir()):
-            if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
+            if is_image_file(f):
                 items.append((str(f), class_dir.name))
     return items
 

@@ -9,7 +9,6 @@ One file per image keeps adding images cheap and needs no index to stay consiste
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import threading
@@ -21,6 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, load_image_batch
+from ganime_gui.core.images import file_md5
 from ganime_gui.core.jobs import ProgressFn, check_cancelled, never_cancelled, no_progress
 
 # Gathered training arrays larger than this spill to a memory-mapped file in the cache folder.
@@ -40,11 +40,7 @@ def file_digest(path: str | os.PathLike) -> str:
         hit = _digest_memo.get(memo_key)
     if hit:
         return hit
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    digest = h.hexdigest()
+    digest = file_md5(path)
     with _digest_lock:
         _digest_memo[memo_key] = digest
     return digest
