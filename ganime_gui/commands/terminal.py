@@ -27,13 +27,6 @@ def progress_bar(done: int, total: int, width: int = 28) -> str:
     return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
 
 
-def format_eta(seconds: float | None) -> str:
-    if not seconds:
-        return ""
-    s = int(seconds)
-    return f"ETA {s // 3600}h{s % 3600 // 60:02d}m{s % 60:02d}s" if s >= 3600 else f"ETA {s // 60}m{s % 60:02d}s"
-
-
 class StatusLine:
     """A job's progress callback for a terminal.
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ganime_gui.commands.terminal import (EXIT_INTERRUPTED, EXIT_OK, StatusLine, format_eta,
+from ganime_gui.commands.terminal import (EXIT_INTERRUPTED, EXIT_OK, StatusLine,
                                           run_until_stopped)
 from ganime_gui.core.jobs import JobCancelled
+from ganime_gui.core.timefmt import format_eta
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +45,7 @@ def describe_training(done: int, total: int, message: str, extra: dict) -> str:
                      f"val acc {extra['val_accuracy']:.3f}{' (best)' if extra.get('best') else ''}")
     elif "loss" in extra:
         parts.append(f"loss {extra['loss']:.4f} acc {extra['accuracy']:.3f}")
-    parts.append(format_eta(extra.get("eta_s")))
+    parts.append(format_eta(extra.get("eta_s"), unknown=""))
     return "  ".join(p for p in parts if p)
 
 

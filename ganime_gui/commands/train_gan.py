@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 from ganime_gui.commands.terminal import (EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_OK, StatusLine,
-                                          format_eta, stop_on_ctrl_c)
+                                          stop_on_ctrl_c)
 from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
 from ganime_gui.core.jobs import JobCancelled, UserError
+from ganime_gui.core.timefmt import format_eta
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -121,7 +122,7 @@ def describe_step(done: int, total: int, message: str, extra: dict) -> str:
         parts.append(f"D {extra['d_loss']:.3f}  G {extra['g_loss']:.3f}")
     if extra.get("sec_per_kimg"):
         parts.append(f"{extra['sec_per_kimg']:.1f} s/kimg  {extra['img_per_s']:.0f} img/s")
-    parts.append(format_eta(extra.get("eta_s")))
+    parts.append(format_eta(extra.get("eta_s"), unknown=""))
     if extra.get("augment_p") is not None:
         parts.append(f"p {extra['augment_p']:.2f}")
     return "  ".join(p for p in parts if p)

@@ -24,7 +24,8 @@ from ganime_gui.core.boorus.base import RATINGS
 from ganime_gui.core.crawl import (SEED_TAGS, SUGGESTED_BLACKLIST, CrawlOptions, CrawlQuery,
                                    Crawler, parse_tag_list)
 from ganime_gui.core.crawl.query import DEFAULT_FILE_TYPES
-from ganime_gui.core.crawl.stats import CrawlStats, format_eta
+from ganime_gui.core.crawl.stats import CrawlStats
+from ganime_gui.core.timefmt import format_eta
 from ganime_gui.core.crawl.suggest import suggest_tags
 from ganime_gui.core.importer import import_folder
 from ganime_gui.ui.context import AppContext

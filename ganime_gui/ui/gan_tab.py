@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QSlider, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ganime_gui.core.gan import runs
+from ganime_gui.core.timefmt import format_duration
 from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
 from ganime_gui.core.gan.dataset import RESOLUTIONS, list_image_files
 from ganime_gui.core.jobs import UserError
@@ -32,15 +33,6 @@ log = logging.getLogger("ganime.ui.gan")
 
 FOLDER_SOURCE = "__folder__"
 ALL_SOURCE = "__all__"
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds:  # None or NaN
-        return "–"
-    seconds = int(seconds)
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h {m:02d}m" if h else (f"{m}m {s:02d}s" if m else f"{s}s")
 
 
 class GanTab(QWidget):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ganime_gui.core.classify import models as model_files
+from ganime_gui.core.timefmt import format_duration
 from ganime_gui.core.classify.apply import near_threshold, split_into_folders
 from ganime_gui.core.classify.backbones import BACKBONES, WEIGHTS_IMAGENET
 from ganime_gui.core.classify.train import TrainConfig
@@ -44,15 +45,6 @@ PLOT_REFRESH_MS = 250  # batch points are buffered and drawn at most this often
 # No point symbols: pyqtgraph draws each in Python, which made every repaint several times slower
 # while a worker thread was training (the UI thread waits for the GIL at each one).
 SERIES = (("train (batch)", "#9ecae1", None), ("train", "#1f77b4", None), ("validation", "#d62728", None))
-
-
-def format_eta(seconds) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(seconds)
-    m, s = divmod(seconds, 60)
-    h, m = divmod(m, 60)
-    return f"{h}h {m:02d}m" if h else (f"{m}m {s:02d}s" if m else f"{s}s")
 
 
 class TrainTab(QWidget):
@@ -456,7 +448,7 @@ class TrainTab(QWidget):
             self._add_point("train (batch)", x, extra["batch_accuracy"], extra["batch_loss"])
             self._pending_texts = (done, total, message,
                                    f"Epoch {extra['epoch']}/{extra['epochs']}  ·  batch {extra['batch']}/"
-                                   f"{extra['batches']}  ·  ETA {format_eta(extra.get('eta_s'))}")
+                                   f"{extra['batches']}  ·  ETA {format_duration(extra.get('eta_s'))}")
             return
         self._pending_texts = None
         if message:
@@ -472,7 +464,7 @@ class TrainTab(QWidget):
             self._add_point("validation", x, extra["val_accuracy"], extra["val_loss"])
             self._flush_plots()  # epoch points show at once
             self.epoch_label.setText(f"Epoch {extra['epoch']}/{extra['epochs']} done  ·  val accuracy "
-                                     f"{extra['val_accuracy']:.1%}  ·  ETA {format_eta(extra.get('eta_s'))}")
+                                     f"{extra['val_accuracy']:.1%}  ·  ETA {format_duration(extra.get('eta_s'))}")
 
     def _show_progress(self, done: int, total: int) -> None:
         if total:

@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from ganime_gui.commands.terminal import StatusLine, format_eta, progress_bar, stop_on_ctrl_c
+from ganime_gui.commands.terminal import StatusLine, progress_bar, stop_on_ctrl_c
 
 
 def describe(done, total, message, extra):
@@ -31,10 +31,9 @@ def test_quiet_status_line_prints_nothing():
     assert out.getvalue() == ""
 
 
-def test_progress_bar_and_eta_texts():
+def test_progress_bar_texts():
     assert progress_bar(5, 10, width=10) == "[#####-----] 5/10"
     assert progress_bar(3, 0) == "[???] 3"
-    assert format_eta(75) == "ETA 1m15s" and format_eta(3725) == "ETA 1h02m05s" and format_eta(None) == ""
 
 
 def test_first_ctrl_c_asks_the_job_to_stop_the_second_aborts():

@@ -19,12 +19,13 @@ from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.jobs import (CancelledFn, JobCancelled, ProgressFn, UserError, never_cancelled,
                                   no_progress)
 from ganime_gui.core.project import Project
+from ganime_gui.core.timefmt import format_eta
 
 from .client import HttpClient, RetryPolicy, redact
 from .download import Downloaded, DownloadFailed, clean_stray_parts, download_post
 from .politeness import Politeness, sleep_cancellable
 from .query import CrawlQuery, filter_reason, plan_for_site
-from .stats import CrawlStats, RateMeter, format_eta
+from .stats import CrawlStats, RateMeter
 
 log = logging.getLogger("ganime.crawl")
 

@@ -66,14 +66,3 @@ class RateMeter:
         if remaining is None or rate <= 0:
             return None
         return max(0, remaining) / rate
-
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "ETA unknown"
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"ETA {seconds} s"
-    if seconds < 3600:
-        return f"ETA {seconds // 60} min {seconds % 60:02d} s"
-    return f"ETA {seconds // 3600} h {seconds % 3600 // 60:02d} min"
