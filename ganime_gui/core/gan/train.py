@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -377,9 +378,9 @@ class GanTrainer:
         from ganime_gui.core.gan.distribute import split_over_replicas
         return split_over_replicas(self.strategy, batch)
 
-    def _stop(self, progress: ProgressFn, latest_grid) -> TrainResult:
+    def _stop(self, progress: ProgressFn, latest_grid) -> NoReturn:
         self._flush_log()
-        ckpt = self.save_checkpoint()
+        self.save_checkpoint()
         self.log.write(event="stopped", step=self.step, kimg=self.kimg)
         progress(self.step, self.total_steps, f"Stopped at {self.kimg:.1f} kimg; checkpoint saved",
                  grid=str(latest_grid), event="stopped", **self._status())
@@ -387,7 +388,7 @@ class GanTrainer:
 
     def _wait_while_paused(self, progress: ProgressFn, cancelled: CancelledFn, latest_grid) -> None:
         self._flush_log()
-        ckpt = self.save_checkpoint()
+        self.save_checkpoint()
         self.log.write(event="paused", step=self.step, kimg=self.kimg)
         progress(self.step, self.total_steps, f"Paused at {self.kimg:.1f} kimg", grid=str(latest_grid),
                  event="paused", **self._status())
