@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from ganime_gui.core.crawl import CrawlOptions, CrawlQuery, parse_tag_list, run_crawl
     from ganime_gui.core.project import Project
 
-    project = (Project.open(args.project) if Project.is_project(args.project)
-               else Project.create(args.project))
+    project = Project.open_or_create(args.project)
     if args.list:
         _print_crawls(project)
         return 0

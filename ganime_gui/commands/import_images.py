@@ -13,8 +13,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ganime_gui.core.importer import import_folder
     from ganime_gui.core.project import Project
-    project = (Project.open(args.project) if Project.is_project(args.project)
-               else Project.create(args.project))
+    project = Project.open_or_create(args.project)
     with project.open_catalog() as catalog:
         result = import_folder(project, catalog, args.folder)
     for line in result.skipped[:20]:

@@ -109,6 +109,11 @@ class Project:
         project._ensure_layout()
         return project
 
+    @classmethod
+    def open_or_create(cls, root: str | Path) -> "Project":
+        """For headless commands that take ``--project DIR``: the project there, made if missing."""
+        return cls.open(root) if cls.is_project(root) else cls.create(root)
+
     @staticmethod
     def is_project(root: str | Path) -> bool:
         return (Path(root) / CATALOG_NAME).is_file()

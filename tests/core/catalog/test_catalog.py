@@ -146,3 +146,12 @@ def test_a_damaged_catalog_is_a_clear_message(tmp_path):
     project.catalog_path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(UserError, match="could not be read"):
         project.open_catalog()
+
+
+def test_open_or_create_makes_a_project_once_then_opens_it(tmp_path):
+    made = Project.open_or_create(tmp_path / "new")
+    with made.open_catalog() as cat:
+        cat.add_file("images/a.png", "a" * 32, 1)
+    again = Project.open_or_create(tmp_path / "new")
+    with again.open_catalog() as cat:
+        assert cat.count_files() == 1
