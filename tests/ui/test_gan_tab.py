@@ -96,7 +96,9 @@ def test_pause_resume_then_stop_leaves_a_checkpoint_that_opens_and_continues(tab
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=60_000)
     run_dir = tab.run_dir
     ckpt = runs.latest_checkpoint(run_dir)
-    assert ckpt is not None and ckpt.name in tab.status_label.text()
+    assert ckpt is not None
+    # The thread ends before its queued "cancelled" signal reaches the tab: wait for the words.
+    qtbot.waitUntil(lambda: ckpt.name in tab.status_label.text(), timeout=5000)
     assert tab.continue_button.isEnabled()
 
     tab.open_run(run_dir)  # as after a restart
@@ -108,7 +110,7 @@ def test_pause_resume_then_stop_leaves_a_checkpoint_that_opens_and_continues(tab
     tab.continue_button.click()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
     assert runs.checkpoint_state(runs.latest_checkpoint(run_dir))["step"] == 13
-    assert "Finished" in tab.status_label.text()
+    qtbot.waitUntil(lambda: "Finished" in tab.status_label.text(), timeout=5000)
 
 
 def test_a_headless_run_opens_in_the_tab(tab, qtbot, tmp_path):
