@@ -22,7 +22,7 @@ def test_job_reports_progress_and_result(qtbot):
     # Slots are connected by start() before the thread runs, so no signal can be missed.
     runner.start(counting_job(5), "count", on_progress=lambda d, t, m, e: got.append((d, t, e)),
                  on_finished=results.append)
-    qtbot.waitUntil(lambda: results, timeout=5000)
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
     assert results == [50]
     assert [g[0] for g in got] == [1, 2, 3, 4, 5]
     assert got[-1] == (5, 5, {"value": 4})
