@@ -9,9 +9,15 @@ A job is a plain callable ``job(progress, cancelled)``:
 
 The same job runs in a QThread in the app (``ganime_gui.workers``) and under a terminal progress
 bar in the headless commands (``ganime_gui.commands.progress``).
+
+Typed events: what a job reports beyond done/total/message is one small frozen dataclass per kind
+of event, a subclass of :class:`JobEvent` defined in core beside the job, passed as
+``progress(done, total, message, event=SomeEvent(...))``. The tab that consumes it matches on the
+class (``isinstance``), so a producer and a consumer that disagree fail in a test, not silently.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 
@@ -21,6 +27,11 @@ class ProgressFn(Protocol):
 
 CancelledFn = Callable[[], bool]
 Job = Callable[[ProgressFn, CancelledFn], Any]
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """Base of the typed events a job reports (``progress(..., event=SomeEvent(...))``)."""
 
 
 class JobCancelled(Exception):
