@@ -41,7 +41,7 @@ class StatusLine:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.interval = tty_interval if self.tty else log_interval
-        self._last = 0.0
+        self._last: float | None = None  # monotonic() starts near 0 after boot: no fake 'last time'
         self._drawn = False
 
     def __call__(self, done: int, total: int, message: str = "", **extra) -> None:
@@ -51,7 +51,7 @@ class StatusLine:
             self.print_above(line)
         keep = self.keep(extra)
         now = time.monotonic()
-        if not keep and done != total and now - self._last < self.interval:
+        if not keep and done != total and self._last is not None and now - self._last < self.interval:
             return
         self._last = now
         line = self.describe(done, total, message, extra)

@@ -24,6 +24,19 @@ def test_status_line_in_a_log_writes_kept_lines_events_and_the_last_report():
     assert "\r" not in out.getvalue()
 
 
+@pytest.mark.parametrize("uptime_s", [0.0, 0.5, 59.0])
+def test_the_first_report_shows_on_a_machine_booted_a_moment_ago(monkeypatch, uptime_s):
+    # On Linux monotonic() is about the uptime: a fresh CI machine starts near zero.
+    clock = iter([uptime_s, uptime_s + 0.1, uptime_s + 0.2])
+    monkeypatch.setattr("ganime_gui.commands.terminal.time.monotonic", lambda: next(clock))
+    out = io.StringIO()
+    status = StatusLine(describe, stream=out, log_interval=3600)
+    status(1, 10, "first")
+    status(2, 10, "too soon")
+    status(10, 10, "done")
+    assert out.getvalue().splitlines() == ["1/10 first", "10/10 done"]
+
+
 def test_quiet_status_line_prints_nothing():
     out = io.StringIO()
     status = StatusLine(describe, stream=out, quiet=True)
