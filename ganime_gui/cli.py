@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
+from pathlib import Path
 
 from ganime_gui import APP_NAME, __version__
 from ganime_gui.core.jobs import JobCancelled, UserError
@@ -38,6 +40,8 @@ def _window_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="open a temporary project with a local fake booru, to try every tab offline")
     parser.add_argument("--project", metavar="DIR", help="open this project folder in the window")
+    parser.add_argument("project_path", nargs="?", metavar="PROJECT",
+                        help="a project folder (or its ganime.sqlite) to open, as a file manager passes it")
     return parser
 
 
@@ -52,26 +56,81 @@ def _load(module: str):
     return importlib.import_module(f"ganime_gui.commands.{module}")
 
 
+def _is_path(word: str) -> bool:
+    """A launcher (the .desktop file, a file manager) passes a folder, not a command."""
+    return word not in COMMANDS and (Path(word).exists() or any(sep in word for sep in "/\\"))
+
+
+def _project_folder(path: str | None) -> str | None:
+    if path and Path(path).name == "ganime.sqlite":
+        return str(Path(path).parent)
+    return path
+
+
+def _attach_command_log(args: argparse.Namespace) -> None:
+    """Headless commands log to their project's log like the window (once the folder exists)."""
+    from ganime_gui.logs import attach_project_log, setup_logging
+
+    setup_logging()
+    project = getattr(args, "project", None)
+    if project and (Path(project) / "ganime.sqlite").exists():
+        attach_project_log(Path(project) / "logs" / "ganime.log")
+
+
+def run_command(name: str, argv: list[str]) -> int:
+    args = command_parser(name).parse_args(argv)
+    _attach_command_log(args)
+    try:
+        return _run_logged(name, args)
+    finally:
+        from ganime_gui.logs import attach_project_log
+
+        attach_project_log(None)
+
+
+def _run_logged(name: str, args: argparse.Namespace) -> int:
+    log = logging.getLogger(f"ganime.commands.{name}")
+    log.info("ganime %s started", name)  # not its arguments: they may hold an API key
+    try:
+        code = int(_load(COMMANDS[name][0]).run(args) or 0)
+        log.info("ganime %s ended with exit status %d", name, code)
+        return code
+    except UserError as exc:  # what the user can fix: the message, no traceback
+        log.info("%s", exc, exc_info=True)
+        print(f"ganime {name}: {exc}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, JobCancelled):
+        print(f"ganime {name}: stopped by the user", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug or an unforeseen fault: one line here, details in the log
+        from ganime_gui.logs import FILES_ONLY, project_log_path, user_log_dir
+
+        log.error("ganime %s failed", name, exc_info=True, extra=FILES_ONLY)
+        where = project_log_path() or user_log_dir() / "ganime.log"
+        print(f"ganime {name} failed: {type(exc).__name__}: {exc}. The details are in {where}",
+              file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # Only the chosen command's module is imported: the window starts without the engine's heavy parts.
-    if argv and not argv[0].startswith("-"):
+    if argv and not argv[0].startswith("-") and not _is_path(argv[0]):
         name = argv[0]
         if name not in COMMANDS:
             print(f"ganime: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
             return 2
-        args = command_parser(name).parse_args(argv[1:])
-        try:
-            return int(_load(COMMANDS[name][0]).run(args) or 0)
-        except UserError as exc:  # what the user can fix: the message, no traceback
-            print(f"ganime {name}: {exc}", file=sys.stderr)
-            return 2
-        except (KeyboardInterrupt, JobCancelled):
-            print(f"ganime {name}: stopped by the user", file=sys.stderr)
-            return 130
+        return run_command(name, argv[1:])
     args = _window_parser().parse_args(argv)
+    project = _project_folder(args.project or args.project_path)
     if args.self_test:
         from ganime_gui.selftest import run_self_test
-        return run_self_test()
+        return run_self_test(project=project)
+    from ganime_gui.platform_check import explain_missing_platform
+
+    problem = explain_missing_platform()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     from ganime_gui.app import run_app
-    return run_app(project=args.project, demo=args.demo)
+    return run_app(project=project, demo=args.demo)

@@ -1,8 +1,11 @@
 """``ganime --self-test``: prove a build works end to end in a few seconds, then exit.
 
 Starts the real window (offscreen when there is no display), loads the resources, imports
-TensorFlow and builds a tiny Keras model, creates and reopens a temporary project. Prints one
-line starting with ``SELF-TEST OK`` and exits 0, or says which check failed and exits 1.
+TensorFlow and builds a tiny Keras model, imports SciPy, checks that OpenSSL and certifi's CA
+file are there, creates and reopens a temporary project (and opens the project it was given, as a
+launcher passes one). With ``GANIME_SELFTEST_HTTPS=<url>`` it also fetches that URL over TLS,
+trusting the CA file in ``GANIME_SELFTEST_CA`` (CI does this with a local server). Prints one line
+starting with ``SELF-TEST OK`` and exits 0, or says which check failed and exits 1.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import traceback
 from pathlib import Path
 
 
-def run_self_test() -> int:
+def run_self_test(project: str | None = None) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -63,6 +66,13 @@ def run_self_test() -> int:
             window.context.set_project(None)
         checks.append("project")
 
+        if project:
+            step = "the given project"
+            if window.open_project(project) is None:
+                raise RuntimeError(f"could not open {project}: {window.last_error}")
+            checks.append(f"opened {Path(project).name}")
+            window.context.set_project(None)
+
         step = "tensorflow"
         from ganime_gui.core.tfsetup import import_tensorflow
 
@@ -77,6 +87,16 @@ def run_self_test() -> int:
             raise RuntimeError(f"tiny model gave shape {tuple(out.shape)}")
         checks.append(f"tensorflow {tf.__version__}")
 
+        step = "scipy"
+        import scipy
+        import scipy.linalg
+
+        scipy.linalg.sqrtm(np.eye(2))
+        checks.append(f"scipy {scipy.__version__}")
+
+        step = "tls"
+        checks.append(_check_tls())
+
         step = "close"
         window.close()
         app.processEvents()
@@ -86,3 +106,19 @@ def run_self_test() -> int:
         return 1
     print(f"SELF-TEST OK ({', '.join(checks)}; {time.perf_counter() - t0:.1f} s)", flush=True)
     return 0
+
+
+def _check_tls() -> str:
+    """OpenSSL and certifi's CA file are in the build; a local HTTPS request when CI asks for one."""
+    import ssl
+
+    import certifi
+    import requests
+
+    ssl.create_default_context(cafile=certifi.where())  # raises if the CA file is missing or unreadable
+    url = os.environ.get("GANIME_SELFTEST_HTTPS")
+    if not url:
+        return f"tls ({ssl.OPENSSL_VERSION})"
+    response = requests.get(url, verify=os.environ.get("GANIME_SELFTEST_CA") or certifi.where(), timeout=20)
+    response.raise_for_status()
+    return f"https {response.status_code} ({ssl.OPENSSL_VERSION})"

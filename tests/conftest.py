@@ -6,6 +6,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _SETTINGS = os.path.join(tempfile.mkdtemp(prefix="ganime-settings-"), "settings.ini")
 os.environ.setdefault("GANIME_SETTINGS_FILE", _SETTINGS)  # keeps QSettings away from the user's own
+os.environ.setdefault("GANIME_LOG_DIR", os.path.dirname(_SETTINGS))  # and the app's log away from theirs
 
 
 # --- fake booru (tests/fakebooru owns this block) ----------------------------------------------
