@@ -294,11 +294,9 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<h3>{APP_NAME} {__version__}</h3>"
-                          "<p>Crawl full-body anime character images from booru sites, sort them by "
-                          "keyboard, train a classifier to clean the rest, and train a small GAN "
-                          "while watching its samples improve.</p>")
+        from ganime_gui.ui.about import show_about
+
+        self.about_box = show_about(self)
 
     # -- geometry and quitting -------------------------------------------------------------------
     def _restore_geometry(self) -> None:
