@@ -205,7 +205,7 @@ def main() -> int:
         tab.resize(1280, 800)
         tab.show()
         app.processEvents()
-        threads = tab.loader.pool.maxThreadCount()
+        threads = tab.loader.pool.max_threads
         results: dict[str, float] = {"images": args.count, "threads": threads,
                                      "generated_s": float((gen_dir / "DONE").read_text()),
                                      "catalog_s": catalog_s, "load_avg": os.getloadavg()[0]}
