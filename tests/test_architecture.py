@@ -22,6 +22,10 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
         "into checkpointing and removes the cycle.",
 }
 
+# Where TensorFlow may be imported, and then only inside functions (when a job runs).
+TF_ALLOWED = ("ganime_gui.core.classify", "ganime_gui.core.gan", "ganime_gui.core.tfsetup",
+              "ganime_gui.selftest")
+
 # What the engine must never import (itself, or any module below it).
 CORE_FORBIDDEN = ("PySide6", "shiboken6", "pyqtgraph", "qasync", "ganime_gui.fakebooru",
                   "ganime_gui.ui", "ganime_gui.workers", "ganime_gui.app")
@@ -42,8 +46,12 @@ def _is_type_checking(test: ast.expr) -> bool:
         (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _runtime_nodes(tree: ast.AST):
-    """Every node except those under ``if TYPE_CHECKING:``."""
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _runtime_nodes(tree: ast.AST, *, lazy: bool = True):
+    """Every node except those under ``if TYPE_CHECKING:`` (and, unless ``lazy``, those inside
+    functions: what importing the module runs)."""
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -51,18 +59,19 @@ def _runtime_nodes(tree: ast.AST):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.If) and _is_type_checking(child.test):
                 stack.extend(child.orelse)
-            else:
+            elif lazy or not isinstance(child, _FUNCTIONS):
                 stack.append(child)
 
 
-def imported_names(module: str) -> list[tuple[str, int]]:
+def imported_names(module: str, *, lazy: bool = True) -> list[tuple[str, int]]:
     """(absolute name, line) for every import in the module, relative ones resolved; for
-    ``from X import y`` the name is ``X.y`` when that is a module of the package, else ``X``."""
+    ``from X import y`` the name is ``X.y`` when that is a module of the package, else ``X``.
+    ``lazy=False``: only the imports that run when the module is imported."""
     path = MODULES[module]
     is_package = path.name == "__init__.py"
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     out: list[tuple[str, int]] = []
-    for node in _runtime_nodes(tree):
+    for node in _runtime_nodes(tree, lazy=lazy):
         if isinstance(node, ast.Import):
             out.extend((alias.name, node.lineno) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -128,12 +137,17 @@ def cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
     return found
 
 
+def _within(module: str, prefixes) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
 def test_the_graph_is_read_from_lazy_imports_too():
     # The engine's lazy imports (TensorFlow only when a job runs) must be seen, or a cycle made
     # through a function-level import would pass unnoticed.
     assert "ganime_gui.core.jobs" in import_graph()["ganime_gui.workers"]
     lazy = {name for name, _ in imported_names("ganime_gui.demo")}
-    assert "ganime_gui.fakebooru.demo" in lazy
+    eager = {name for name, _ in imported_names("ganime_gui.demo", lazy=False)}
+    assert "ganime_gui.fakebooru.demo" in lazy - eager
 
 
 def test_cycle_finder_finds_a_cycle_and_nothing_else():
@@ -153,9 +167,22 @@ def test_no_import_cycle_in_the_package_beyond_the_known_ones():
 def test_core_imports_no_qt_and_no_test_support():
     offences = []
     for module in MODULES:
-        if module != "ganime_gui.core" and not module.startswith("ganime_gui.core."):
+        if not _within(module, ["ganime_gui.core"]):
             continue
         for name, line in imported_names(module):
-            if any(name == bad or name.startswith(bad + ".") for bad in CORE_FORBIDDEN):
+            if _within(name, CORE_FORBIDDEN):
                 offences.append(f"{MODULES[module].relative_to(ROOT)}:{line} imports {name}")
     assert not offences, "\n".join(offences)
+
+
+def test_tensorflow_is_imported_only_by_the_model_code_and_only_when_a_job_runs():
+    offences = []
+    for module in MODULES:
+        for lazy in (True, False):
+            for name, line in imported_names(module, lazy=lazy):
+                if not _within(name, ["tensorflow", "keras"]):
+                    continue
+                if not lazy or not _within(module, TF_ALLOWED):
+                    where = "when imported" if not lazy else "outside the model code"
+                    offences.append(f"{MODULES[module].relative_to(ROOT)}:{line} imports {name} {where}")
+    assert not offences, "\n".join(sorted(set(offences)))
