@@ -22,10 +22,10 @@ A receiver that went away is handled in one place: ``safe_emit`` (a signal whose
 deleted, typically during shutdown) and ``alive`` (a ``receiver=`` object deleted before the
 result arrived: its callbacks are skipped).
 
-Why not superqt's ``thread_worker``: its workers are QRunnables on a QThreadPool (the auto-delete
-double free the architecture notes warn about), its pause and abort need generator jobs rather
-than the ``job(progress, cancelled)`` contract the CLI shares, and it adds superqt and qtpy to a
-fresh install for what these few classes do.
+Why not superqt's ``thread_worker``: its workers are QRunnables left on auto-delete in the global
+QThreadPool (the double-free pattern the architecture notes warn about), pause and abort need
+generator jobs rather than the ``job(progress, cancelled)`` contract the CLI shares, and it adds
+superqt and qtpy to a fresh install for what these few classes do.
 """
 from __future__ import annotations
 
