@@ -38,6 +38,7 @@ import sqlite3
 import threading
 import time
 import traceback
+import weakref
 from typing import Any, Callable, Hashable
 
 import shiboken6
@@ -217,7 +218,8 @@ class JobRunner(QObject):
 # -- pools of short calls and one-shot calls ---------------------------------------------------------
 
 class Task:
-    """One call submitted to a :class:`TaskPool`; ``key`` is what the caller named it by."""
+    """One call submitted to a :class:`TaskPool`; ``key`` is what the caller named it by. The
+    receiver is held weakly, so a worker thread never holds the last reference to a QObject."""
 
     __slots__ = ("pool", "fn", "args", "key", "on_result", "on_error", "receiver", "generation")
 
@@ -225,23 +227,30 @@ class Task:
                  on_result: Callable | None, on_error: Callable | None, receiver: QObject | None,
                  generation: int):
         self.pool, self.fn, self.args, self.key = pool, fn, args, key
-        self.on_result, self.on_error, self.receiver = on_result, on_error, receiver
+        self.on_result, self.on_error = on_result, on_error
+        self.receiver = None if receiver is None else weakref.ref(receiver)
         self.generation = generation
+
+    def receiver_alive(self) -> bool:
+        if self.receiver is None:
+            return True
+        obj = self.receiver()
+        return obj is not None and alive(obj)
 
 
 class _Relay(QObject):
     """Carries every pool's results to the UI thread (queued). One for the app's life: a pool is
     a plain object, so the thread that drops its last reference never deletes a QObject."""
 
-    delivered = Signal(object, bool, object)   # task, ok, result or exception
+    delivered = Signal(object, int, bool, object)   # pool, delivery number, ok, result or exception
 
     def __init__(self, parent: QObject):
         super().__init__(parent)
         self.delivered.connect(self._deliver)
 
     @staticmethod
-    def _deliver(task: Task, ok: bool, value: Any) -> None:
-        task.pool._deliver(task, ok, value)
+    def _deliver(pool: "TaskPool", number: int, ok: bool, value: Any) -> None:
+        pool._deliver(number, ok, value)
 
 
 _relay: _Relay | None = None
@@ -277,6 +286,10 @@ class TaskPool:
         self._lock = threading.Condition()
         self._queue: collections.OrderedDict[Hashable, Task] = collections.OrderedDict()
         self._running: dict[Hashable, Task] = {}
+        # Finished calls waiting for the UI thread: it, not a worker, drops the task (and the
+        # callbacks' references) once they ran.
+        self._finished: dict[int, Task] = {}
+        self._deliveries = itertools.count()
         self._threads = 0
         self._generation = 0
         self._ids = itertools.count()
@@ -318,8 +331,10 @@ class TaskPool:
             return self._lock.wait_for(lambda: not self._queue and not self._running,
                                        timeout_ms / 1000)
 
-    def _deliver(self, task: Task, ok: bool, value: Any) -> None:
-        if task.generation != self._generation or not alive(task.receiver):
+    def _deliver(self, number: int, ok: bool, value: Any) -> None:
+        with self._lock:
+            task = self._finished.pop(number)
+        if task.generation != self._generation or not task.receiver_alive():
             return
         callback = task.on_result if ok else task.on_error
         if callback is not None:
@@ -344,9 +359,12 @@ class TaskPool:
                 result, ok = exc, False
             with self._lock:
                 del self._running[key]
+                number = next(self._deliveries)
+                self._finished[number] = task
                 self._lock.notify_all()
-            safe_emit(self._relay.delivered, task, ok, result)
-            del task, result   # nothing of the caller's stays alive in an idle thread
+            del task
+            safe_emit(self._relay.delivered, self, number, ok, result)
+            del result   # nothing of the caller's stays alive in an idle thread
 
 
 _shared_pool: TaskPool | None = None
