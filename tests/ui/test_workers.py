@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from ganime_gui.core.jobs import JobEvent, UserError, check_cancelled
 from ganime_gui.workers import (JobRunner, TaskPool, alive, call_async, describe_error,
@@ -288,3 +288,25 @@ def test_call_async_awaits_a_blocking_call_on_the_qasync_loop(qapp):
         asyncio.set_event_loop(None)
         loop.close()
     assert worker_ident != ui and resumed_on == ui
+
+
+def test_what_a_call_holds_is_released_on_the_ui_thread_even_when_only_the_call_holds_it(qtbot):
+    # The pool and the callback's QObject are dropped by their owner while the call runs; a
+    # QObject deleted on the worker thread can crash. (A race: the earlier design, which let the
+    # worker drop its task last, failed here in 3 runs of 5.)
+    ui = threading.get_ident()
+    destroyed_on, pinged = [], []
+
+    def start() -> None:
+        pool = TaskPool(1)
+        holder = _Holder()
+        holder.ping.connect(pinged.append)
+        holder.destroyed.connect(lambda *_: destroyed_on.append(threading.get_ident()),
+                                 Qt.ConnectionType.DirectConnection)
+        pool.submit(lambda: time.sleep(0.01) or 1, on_result=lambda v: holder.ping.emit(v))
+
+    for _ in range(60):
+        start()
+    qtbot.waitUntil(lambda: len(destroyed_on) == 60, timeout=10000)
+    assert len(pinged) == 60
+    assert set(destroyed_on) == {ui}
