@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 
 
 def make_items(folder: Path, count: int, seed: int = 3) -> list[tuple[str, str]]:
-    from ganime_gui.core.classify.demo import chibi_figure_items
+    from ganime_gui.fakebooru.fixtures import chibi_figure_items
 
     return chibi_figure_items(folder, count, seed, min_height=160, max_height=260)
 
@@ -150,7 +150,7 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganime_gui.core.classify.demo import labelled_figure_project
+    from ganime_gui.fakebooru.fixtures import labelled_figure_project
     from ganime_gui.ui.context import AppContext
     from ganime_gui.ui.train_tab import TrainTab
 

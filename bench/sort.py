@@ -38,7 +38,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ganime_gui.core.project import Project  # noqa: E402
-from ganime_gui.core.sorting.demo import catalog_generated  # noqa: E402
+from ganime_gui.fakebooru.fixtures import catalog_generated  # noqa: E402
 from ganime_gui.ui.context import AppContext  # noqa: E402
 from ganime_gui.ui.sort_tab import SortTab  # noqa: E402
 from ganime_gui.ui.widgets.thumb_grid import ThumbKey  # noqa: E402
@@ -205,7 +205,7 @@ def main() -> int:
         tab.resize(1280, 800)
         tab.show()
         app.processEvents()
-        threads = tab.loader.pool.maxThreadCount()
+        threads = tab.loader.pool.max_threads
         results: dict[str, float] = {"images": args.count, "threads": threads,
                                      "generated_s": float((gen_dir / "DONE").read_text()),
                                      "catalog_s": catalog_s, "load_avg": os.getloadavg()[0]}
@@ -250,7 +250,7 @@ def main() -> int:
 
 def save_screenshot(app, cache: Path, out: Path) -> None:
     """The Sort tab on generated pictures with crawl tags, some labels and a selection."""
-    from ganime_gui.core.sorting.demo import attach_post
+    from ganime_gui.fakebooru.fixtures import attach_post
 
     gen_dir, csv_path = generated_images(cache, 240)
     work = Path(tempfile.mkdtemp(prefix="ganime-sort-shot-"))

@@ -36,7 +36,7 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from ganime_gui.core.classify.demo import labelled_figure_project
+    from ganime_gui.fakebooru.fixtures import labelled_figure_project
     from ganime_gui.ui.context import AppContext
     from ganime_gui.ui.train_tab import TrainTab
 

@@ -18,7 +18,7 @@ from PySide6.QtTest import QTest
 from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.project import Project
 from ganime_gui.core.sorting import DUPLICATE_SET
-from ganime_gui.core.sorting.demo import attach_post, attach_predictions, catalog_generated
+from ganime_gui.fakebooru.fixtures import attach_post, attach_predictions, catalog_generated
 from ganime_gui.fakebooru.figures import write_image_folder
 from ganime_gui.ui.sort_tab import SortTab
 from ganime_gui.ui.widgets.thumb_grid import ThumbKey, ThumbModel

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from ganime_gui.core.classify.demo import labelled_figure_project
+from ganime_gui.fakebooru.fixtures import labelled_figure_project
 from ganime_gui.ui.train_tab import TrainTab
 
 from ui_helpers import close_tab, open_tab

@@ -1,9 +1,14 @@
+import asyncio
 import threading
 import time
+from dataclasses import dataclass
 
+import pytest
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 
-from ganime_gui.core.jobs import UserError, check_cancelled
-from ganime_gui.workers import JobRunner, describe_error
+from ganime_gui.core.jobs import JobEvent, UserError, check_cancelled
+from ganime_gui.workers import (JobRunner, TaskPool, alive, call_async, describe_error,
+                                run_in_background, safe_emit)
 
 
 def counting_job(n, step_s=0.0):
@@ -17,6 +22,8 @@ def counting_job(n, step_s=0.0):
 
 
 def test_job_reports_progress_and_result(qtbot):
+    # Also the test that catches PySide6 6.12.0's crash on cross-thread signals carrying Python
+    # objects (the dict of extras here), the reason for pyproject.toml's PySide6 pin.
     runner = JobRunner()
     got, results = [], []
     # Slots are connected by start() before the thread runs, so no signal can be missed.
@@ -118,3 +125,188 @@ def test_a_job_that_stops_early_but_returns_finishes_with_its_partial_result(qtb
 def test_a_full_disk_in_sqlite_reads_as_a_full_disk():
     import sqlite3
     assert "disk is full" in describe_error("Crawl", sqlite3.OperationalError("database or disk is full"))
+
+
+# -- typed events ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Checkpoint(JobEvent):
+    epoch: int
+    path: str
+
+
+def test_a_typed_event_reaches_the_slot_as_the_very_object_the_job_made(qtbot):
+    runner = JobRunner()
+    sent, got, results = [], [], []
+
+    def job(progress, cancelled):
+        for epoch in range(3):
+            event = _Checkpoint(epoch, f"ckpt-{epoch}.keras")
+            sent.append(event)
+            progress(epoch + 1, 3, "saved", event=event)
+        return "done"
+
+    runner.start(job, "events", on_progress=lambda d, t, m, extra: got.append(extra.get("event")),
+                 on_finished=results.append)
+    qtbot.waitUntil(lambda: results == ["done"], timeout=5000)
+    assert len(got) == 3 and all(isinstance(e, _Checkpoint) for e in got)
+    assert all(a is b for a, b in zip(got, sent))   # not a copy, not a converted QVariant map
+    assert got[2].path == "ckpt-2.keras"
+
+
+# -- one guard for a receiver that went away ------------------------------------------------------------
+
+class _Holder(QObject):
+    ping = Signal(int)
+
+
+def test_safe_emit_into_a_deleted_object_returns_false_instead_of_raising():
+    holder = _Holder()
+    got = []
+    holder.ping.connect(got.append)
+    assert safe_emit(holder.ping, 1) and got == [1]
+    import shiboken6
+    shiboken6.delete(holder)
+    assert not alive(holder)
+    assert safe_emit(holder.ping, 2) is False   # the signal fetched at emit time, as workers do
+    assert got == [1]
+
+
+# -- pools -------------------------------------------------------------------------------------------------
+
+def test_a_pool_delivers_results_and_errors_on_the_ui_thread(qtbot):
+    pool = TaskPool(2)
+    results, errors, threads = [], [], []
+    ui_thread = QThread.currentThread()
+
+    def square(x):
+        return x * x, threading.get_ident()
+
+    def on_result(value):
+        threads.append(QThread.currentThread() is ui_thread)
+        results.append(value[0])
+
+    for x in range(5):
+        pool.submit(square, x, on_result=on_result)
+    pool.submit(int, "not a number", on_error=errors.append)
+    qtbot.waitUntil(lambda: len(results) == 5 and len(errors) == 1, timeout=5000)
+    assert sorted(results) == [0, 1, 4, 9, 16]
+    assert all(threads)
+    assert isinstance(errors[0], ValueError)
+    assert pool.wait_idle(5000) and pool.pending() == 0
+
+
+def test_a_newest_first_pool_serves_the_latest_request_first_and_drops_the_oldest(qtbot):
+    pool = TaskPool(1, newest_first=True, max_pending=3)
+    gate, order = threading.Event(), []
+    pool.submit(gate.wait, 5, key="blocker")          # holds the only thread
+    qtbot.waitUntil(lambda: pool.pending() == 1 and not pool._queue, timeout=5000)
+    for k in "abcde":                                  # a, b are dropped: only 3 may wait
+        pool.submit(order.append, k, key=k)
+    pool.submit(order.append, "c", key="c")            # already waiting: moves to the front
+    gate.set()
+    assert pool.wait_idle(5000)
+    assert order == ["c", "e", "d"]
+
+
+def test_a_key_already_running_is_not_queued_again(qtbot):
+    pool = TaskPool(2)
+    gate, calls = threading.Event(), []
+
+    def slow(k):
+        calls.append(k)
+        gate.wait(5)
+
+    first = pool.submit(slow, "x", key="x")
+    qtbot.waitUntil(lambda: calls == ["x"], timeout=5000)
+    assert pool.submit(slow, "x", key="x") is first
+    gate.set()
+    assert pool.wait_idle(5000)
+    assert calls == ["x"]
+
+
+def test_discard_pending_drops_waiting_calls_and_results_still_on_their_way(qtbot):
+    pool = TaskPool(1)
+    gate, results = threading.Event(), []
+
+    def wait_then(value):
+        gate.wait(5)
+        return value
+
+    pool.submit(wait_then, "old running", on_result=results.append)
+    qtbot.waitUntil(lambda: not pool._queue, timeout=5000)
+    pool.submit(wait_then, "old waiting", on_result=results.append)
+    pool.discard_pending()
+    pool.submit(wait_then, "new", on_result=results.append)
+    gate.set()
+    assert pool.wait_idle(5000)
+    qtbot.waitUntil(lambda: results == ["new"], timeout=5000)
+    qtbot.wait(50)
+    assert results == ["new"]
+
+
+def test_a_deleted_receiver_gets_no_callback(qtbot):
+    pool = TaskPool(1)
+    gate, got = threading.Event(), []
+    receiver = QObject()
+    pool.submit(gate.wait, 5, on_result=got.append, receiver=receiver)
+    pool.submit(lambda: "for the living", on_result=got.append)
+    import shiboken6
+    shiboken6.delete(receiver)
+    gate.set()
+    qtbot.waitUntil(lambda: got == ["for the living"], timeout=5000)
+    qtbot.wait(50)
+    assert got == ["for the living"]
+
+
+def test_run_in_background_returns_on_the_ui_thread(qtbot):
+    got = []
+    ui = threading.get_ident()
+    run_in_background(lambda: threading.get_ident(),
+                      on_result=lambda worker: got.append((worker, threading.get_ident())))
+    qtbot.waitUntil(lambda: len(got) == 1, timeout=5000)
+    worker_ident, callback_ident = got[0]
+    assert worker_ident != ui and callback_ident == ui
+
+
+def test_call_async_awaits_a_blocking_call_on_the_qasync_loop(qapp):
+    import qasync
+
+    ui = threading.get_ident()
+
+    async def lookup():
+        ident = await call_async(threading.get_ident)
+        with pytest.raises(ZeroDivisionError):
+            await call_async(lambda: 1 / 0)
+        return ident, threading.get_ident()
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        worker_ident, resumed_on = loop.run_until_complete(asyncio.wait_for(lookup(), 10))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert worker_ident != ui and resumed_on == ui
+
+
+def test_what_a_call_holds_is_released_on_the_ui_thread_even_when_only_the_call_holds_it(qtbot):
+    # The pool and the callback's QObject are dropped by their owner while the call runs; a
+    # QObject deleted on the worker thread can crash. (A race: the earlier design, which let the
+    # worker drop its task last, failed here in 3 runs of 5.)
+    ui = threading.get_ident()
+    destroyed_on, pinged = [], []
+
+    def start() -> None:
+        pool = TaskPool(1)
+        holder = _Holder()
+        holder.ping.connect(pinged.append)
+        holder.destroyed.connect(lambda *_: destroyed_on.append(threading.get_ident()),
+                                 Qt.ConnectionType.DirectConnection)
+        pool.submit(lambda: time.sleep(0.01) or 1, on_result=lambda v: holder.ping.emit(v))
+
+    for _ in range(60):
+        start()
+    qtbot.waitUntil(lambda: len(destroyed_on) == 60, timeout=10000)
+    assert len(pinged) == 60
+    assert set(destroyed_on) == {ui}

@@ -227,29 +227,3 @@ class SortingMixin:
 
     def file_ids_by_md5(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.db.query("SELECT md5, id FROM files")}
-
-    def attach_demo_post(self, site: str, post_id: int, file_id: int, tags: list[str]) -> None:
-        """A post with tags for a file, for demo and test data (the crawler owns real posts)."""
-        with self.db.transaction():
-            pid = self.db.execute(
-                "INSERT INTO posts(site, post_id, tags, state, file_id) VALUES (?,?,?,?,?)",
-                (site, post_id, " ".join(tags), "downloaded", file_id)).lastrowid
-            self.db.executemany("INSERT INTO post_tags(tag, post_id) VALUES (?,?)",
-                                [(t, pid) for t in tags])
-
-    def attach_demo_predictions(self, label_set: str, classes: list[str],
-                                scores: dict[int, list[float]], name: str = "demo") -> int:
-        """A model with predictions, for demo and test data (the classifier writes real ones)."""
-        now = time.time()
-        with self.db.transaction():
-            model_id = self.db.execute(
-                "INSERT INTO models(name, path, label_set, classes, backbone, input_size, "
-                "created_at) VALUES (?,?,?,?,?,?,?)",
-                (f"{name}-{now}", f"models/{name}.keras", label_set, json.dumps(classes), "demo",
-                 64, now)).lastrowid
-            self.db.executemany(
-                "INSERT INTO predictions(model_id, file_id, scores, predicted, confidence, at) "
-                "VALUES (?,?,?,?,?,?)",
-                [(model_id, f, json.dumps(s), classes[s.index(max(s))], max(s), now)
-                 for f, s in scores.items()])
-        return model_id

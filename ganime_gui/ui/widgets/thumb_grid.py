@@ -1,7 +1,7 @@
 """A virtualized thumbnail grid: one list model, one delegate, one view; no widget per image.
 
-``ThumbLoader`` makes and reads thumbnails in a QThreadPool (newest request first, so the images
-on screen come before the ones scrolled past) and keeps the decoded ones in a bounded LRU cache.
+``ThumbLoader`` makes and reads thumbnails on a ``workers.TaskPool`` (newest request first, so the
+images on screen come before the ones scrolled past) and keeps the decoded ones in a bounded LRU cache.
 ``ThumbModel`` holds the queue's rows and their labels; ``ThumbDelegate`` paints an image (or a
 placeholder while it loads), the label badge and the page-mode mark; ``ThumbGridView`` adds
 h/j/k/l, Ctrl+wheel and +/- zoom, and pages.
@@ -9,18 +9,18 @@ h/j/k/l, Ctrl+wheel and +/- zoom, and pages.
 from __future__ import annotations
 
 import collections
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import (QAbstractListModel, QEvent, QModelIndex, QObject, QPoint, QRect,
-                            QRunnable, QSize, Qt, QThreadPool, Signal)
+                            QSize, Qt, Signal)
 from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
 from ganime_gui.core.catalog.sorting import QueueRow
 from ganime_gui.core.thumbs import bucket_for, make_thumbnail, thumb_path
+from ganime_gui.workers import TaskPool
 
 MIN_THUMB_PX, MAX_THUMB_PX, ZOOM_STEP = 64, 512, 32
 CACHE_BYTES = 128 * 1024 * 1024   # decoded thumbnails kept in memory (~600 at 256 px)
@@ -34,48 +34,22 @@ class ThumbKey:
     bucket: int
 
 
-class _LoadTask(QRunnable):
-    """One pool worker: takes the newest pending request until none is left.
-
-    Kept alive by the loader for the app's life, with auto-delete off: a Python QRunnable that Qt
-    deletes while Python still holds it crashes (see the architecture notes).
-    """
-
-    def __init__(self, loader: "ThumbLoader"):
-        super().__init__()
-        self.setAutoDelete(False)
-        self._loader = loader
-
-    def run(self) -> None:
-        while (job := self._loader._next_job(self)) is not None:
-            self._loader._load(*job)
-
-
 class ThumbLoader(QObject):
+    """Thumbnails made and read on a ``TaskPool`` (newest request first), decoded ones kept in a
+    bounded LRU cache. ``loaded``/``failed`` tell the model which key to repaint."""
+
     loaded = Signal(object)     # ThumbKey; the image is then in the cache
     failed = Signal(object)     # ThumbKey
-    # From the pool threads to the UI thread (queued): generation, key, QImage or None.
-    _result = Signal(int, object, object)
 
     def __init__(self, thumbs_dir: Path | None = None, threads: int | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
         self.thumbs_dir = thumbs_dir
-        self.pool = QThreadPool(self)
-        if threads:
-            self.pool.setMaxThreadCount(threads)
-        self._lock = threading.Lock()
-        self._pending: collections.OrderedDict[ThumbKey, Path] = collections.OrderedDict()
-        self._busy: set[ThumbKey] = set()
-        self._tasks = [_LoadTask(self) for _ in range(self.pool.maxThreadCount())]
-        self._running: set[_LoadTask] = set()
+        self.pool = TaskPool(threads, newest_first=True, max_pending=MAX_PENDING, name="thumbs")
         self._cache: collections.OrderedDict[ThumbKey, QImage] = collections.OrderedDict()
         self._cache_bytes = 0
         self.failures: set[ThumbKey] = set()
-        self._generation = 0   # bumped by reset(): results for an old project are dropped
-        self._result.connect(self._on_result)
 
-    # -- UI thread ---------------------------------------------------------------------------------
     def image(self, key: ThumbKey) -> QImage | None:
         img = self._cache.get(key)
         if img is not None:
@@ -83,73 +57,39 @@ class ThumbLoader(QObject):
         return img
 
     def request(self, key: ThumbKey, source: Path) -> None:
-        """Queue a thumbnail; the newest request is served first. No-op when cached or queued."""
+        """Queue a thumbnail; the newest request is served first. No-op when cached."""
         if key in self._cache or key in self.failures or self.thumbs_dir is None:
             return
-        with self._lock:
-            if key in self._busy:
-                return
-            self._pending[key] = source
-            self._pending.move_to_end(key)
-            while len(self._pending) > MAX_PENDING:
-                self._pending.popitem(last=False)
-            idle = [t for t in self._tasks if t not in self._running]
-            for task in idle[:len(self._pending)]:
-                self._running.add(task)
-                self.pool.start(task)
+        self.pool.submit(read_thumbnail, self.thumbs_dir, source, key, key=key, receiver=self,
+                         on_result=lambda img, k=key: self._on_loaded(k, img),
+                         on_error=lambda _exc, k=key: self._on_failed(k))
 
     def reset(self, thumbs_dir: Path | None) -> None:
-        """Another project: forget everything queued and cached."""
-        with self._lock:
-            self._pending.clear()
-            self._generation += 1
+        """Another project: forget everything queued and cached (and results still on their way)."""
+        self.pool.discard_pending()
         self.thumbs_dir = thumbs_dir
         self._cache.clear()
         self._cache_bytes = 0
         self.failures.clear()
 
     def pending(self) -> int:
-        with self._lock:
-            return len(self._pending) + len(self._busy)
+        return self.pool.pending()
 
     def wait_idle(self, timeout_ms: int = 30_000) -> bool:
-        return self.pool.waitForDone(timeout_ms)
+        return self.pool.wait_idle(timeout_ms)
 
-    def _on_result(self, generation: int, key: ThumbKey, img: QImage | None) -> None:
-        with self._lock:
-            self._busy.discard(key)
-        if generation != self._generation:
-            return
-        if img is None:
-            self.failures.add(key)
-            self.failed.emit(key)
-            return
+    def _on_failed(self, key: ThumbKey) -> None:
+        # An unreadable image shows as broken, not as a crash.
+        self.failures.add(key)
+        self.failed.emit(key)
+
+    def _on_loaded(self, key: ThumbKey, img: QImage) -> None:
         self._cache[key] = img
         self._cache_bytes += img.sizeInBytes()
         while self._cache_bytes > CACHE_BYTES and len(self._cache) > 1:
             _, old = self._cache.popitem(last=False)
             self._cache_bytes -= old.sizeInBytes()
         self.loaded.emit(key)
-
-    # -- worker threads ----------------------------------------------------------------------------
-    def _next_job(self, task: _LoadTask) -> tuple[int, ThumbKey, Path, Path] | None:
-        with self._lock:
-            if not self._pending or self.thumbs_dir is None:
-                self._running.discard(task)
-                return None
-            key, source = self._pending.popitem(last=True)
-            self._busy.add(key)
-            return self._generation, key, source, self.thumbs_dir
-
-    def _load(self, generation: int, key: ThumbKey, source: Path, thumbs_dir: Path) -> None:
-        try:
-            img = read_thumbnail(thumbs_dir, source, key)
-        except Exception:  # noqa: BLE001 - an unreadable image shows as broken, not as a crash
-            img = None
-        try:
-            self._result.emit(generation, key, img)
-        except RuntimeError:  # the loader was deleted during shutdown
-            pass
 
 
 def read_thumbnail(thumbs_dir: Path, source: Path, key: ThumbKey) -> QImage:

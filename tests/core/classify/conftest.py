@@ -1,7 +1,7 @@
 """Classifier fixtures: labelled synthetic figures (chibi vs not_chibi) made by the project's generator."""
 import pytest
 
-from ganime_gui.core.classify.demo import chibi_figure_items
+from ganime_gui.fakebooru.fixtures import chibi_figure_items
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ VGG16_BLOCKS_1_TO_4 = ["pixels",
 def test_importing_the_classifier_package_does_not_import_tensorflow():
     code = ("import sys, ganime_gui.core.classify.data, ganime_gui.core.classify.backbones, "
             "ganime_gui.core.classify.features, ganime_gui.core.classify.train, ganime_gui.core.classify.apply, "
-            "ganime_gui.core.classify.models, ganime_gui.core.classify.workflow, ganime_gui.core.classify.demo; print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+            "ganime_gui.core.classify.models, ganime_gui.core.classify.workflow; print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

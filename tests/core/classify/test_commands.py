@@ -4,7 +4,7 @@ import os
 import pytest
 
 from ganime_gui.cli import main
-from ganime_gui.core.classify.demo import labelled_figure_project
+from ganime_gui.fakebooru.fixtures import labelled_figure_project
 
 
 @pytest.fixture

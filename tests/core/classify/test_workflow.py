@@ -6,7 +6,7 @@ from ganime_gui.core.classify.train import TrainConfig
 from ganime_gui.core.classify.workflow import (delete_project_model, make_project_apply_job,
                                                make_project_train_job, rename_project_model)
 from ganime_gui.core.jobs import UserError, never_cancelled, no_progress
-from ganime_gui.core.classify.demo import labelled_figure_project
+from ganime_gui.fakebooru.fixtures import labelled_figure_project
 from ganime_gui.core.sorting.queue import QueueSpec, build_queue
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ganime_gui.core.project import Project
-from ganime_gui.core.sorting.demo import catalog_generated
+from ganime_gui.fakebooru.fixtures import catalog_generated
 from ganime_gui.fakebooru.figures import write_image_folder
 
 

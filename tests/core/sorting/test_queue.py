@@ -3,7 +3,7 @@ import pytest
 
 from ganime_gui.core.jobs import UserError
 from ganime_gui.core.sorting import QueueSpec, build_queue, next_unlabelled
-from ganime_gui.core.sorting.demo import attach_post, attach_predictions
+from ganime_gui.fakebooru.fixtures import attach_post, attach_predictions
 
 
 def ids(rows):
