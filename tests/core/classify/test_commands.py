@@ -17,7 +17,7 @@ def test_train_classifier_then_classify_and_split(project_dir, tmp_path, capsys)
                  "--weights", "none", "--epochs", "2", "--size", "48", "--name", "cli-model", "--quiet"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "cli-model.keras" in out and "val accuracy" in out and "chibi" in out
+    assert "cli-model.keras" in out and "balanced accuracy" in out and "Recall: chibi" in out
     assert (project_dir / "models" / "cli-model.json").is_file()
 
     split = tmp_path / "split"
