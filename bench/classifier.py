@@ -165,7 +165,8 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     tab = TrainTab(context)
     tab.resize(1400, 880)
     tab.show()
-    tab.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=size, batch=16, epochs=epochs)
+    tab.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=size, batch=16, epochs=epochs,
+                 patience=0)
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -177,7 +178,7 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
-    tab.train_button.click()
+    tab.run.train_button.click()
     batches = []
     from ganime_gui.core.classify.train import BatchEnd
 
@@ -196,7 +197,7 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     timer.stop()
     duration = time.perf_counter() - t0
     if not batches:
-        raise SystemExit(f"training did not run: {tab.status_label.text()}")
+        raise SystemExit(f"training did not run: {tab.run.status_label.text()}")
     context.jobs.stop_all()
     context.set_project(None)
     stalls_ms = np.array(gaps[1:] or [0.0]) * 1000 - 5.0
