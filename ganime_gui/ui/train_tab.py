@@ -161,7 +161,7 @@ class TrainTab(QWidget):
         info = model_files.read_model_info(result.model_path)
         how = "Stopped; best epoch so far saved" if result.stopped else "Trained"
         lines = describe(result.evaluation)
-        self.run.status_label.setText(f"{how}: {result.model_path.name}. " + " ".join(lines)
+        self.run.status_label.setText(f"{how}: {result.model_path.name}. " + ". ".join(lines)
                                       + (f" {len(result.skipped)} unreadable images skipped." if result.skipped else ""))
         self.refresh_models(select=info.name)
         self.show_model(info, replot=False)

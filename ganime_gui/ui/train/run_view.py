@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from ganime_gui.core.classify.train import BatchEnd, EpochEnd
+from ganime_gui.core.classify.train import BatchEnd, EarlyStop, EpochEnd
 from ganime_gui.core.classify.weights import WeightsDownload
 from ganime_gui.core.timefmt import format_duration
 from ganime_gui.ui.widgets.live_plot import LivePlot
@@ -80,6 +80,7 @@ class RunControls(QWidget):
         self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(True)
         self.epoch_label = QLabel(NO_EPOCH)
+        self.epoch_label.setWordWrap(True)  # an early-stop line must not widen the column past its scroll area
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         col.addLayout(row)
@@ -129,6 +130,9 @@ class RunControls(QWidget):
         if isinstance(event, EpochEnd):
             self.epoch_label.setText(f"Epoch {event.epoch}/{event.epochs} done  ·  val accuracy "
                                      f"{event.val_accuracy:.1%}  ·  ETA {format_duration(event.eta_s)}")
+        elif isinstance(event, EarlyStop):
+            self.epoch_label.setText(f"Early stop after epoch {event.epoch}: kept epoch {event.best_epoch} "
+                                     "(lowest validation loss)")
 
     def finish(self, has_model: bool) -> None:
         self._pending = None

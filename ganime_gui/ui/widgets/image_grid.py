@@ -62,12 +62,12 @@ class ImageGrid(QListWidget):
         self.setGridSize(QSize(thumb_px + 48, thumb_px + 40))
         self.setWordWrap(True)
         self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        self.setUniformItemSizes(True)
         self._generation = 0
 
     def set_items(self, items: list[GridItem]) -> None:
         self._generation += 1
         self.clear()
+        self.scrollToTop()
         placeholder = QPixmap(self.thumb_px, self.thumb_px)
         placeholder.fill(QColor("#e4e4e4"))
         for it in items:
