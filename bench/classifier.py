@@ -88,21 +88,25 @@ def bench_training(items, work: Path, backbone: str, size: int, epochs: int) -> 
     ``+bf16`` (both sides train in mixed bfloat16, ``TrainConfig.mixed_precision``)."""
     backbone, _, mixed = backbone.partition("+")
     backbone, _, frozen = backbone.partition(":")
+    from ganime_gui.core.classify.backbones import BACKBONES
+    from ganime_gui.core.classify.features import PrepareProgress
     from ganime_gui.core.classify.train import TrainConfig, train_classifier
 
+    # random weights stand in for ImageNet's here, frozen as they would be (from scratch freezes nothing)
+    default_frozen = BACKBONES[backbone].default_frozen
+    frozen_layers = int(frozen) if frozen else (10**6 if default_frozen is None else default_frozen)
     out = {"decode_s": decode_seconds([p for p, _ in items], size)}
     for cached in (True, False):
         phases: dict[str, float] = {}
         t0 = time.perf_counter()
 
         def progress(done, total, message="", **extra):
-            phase = extra.get("phase")
-            if phase in ("features", "decode") and done == total and total:
+            if isinstance(extra.get("event"), PrepareProgress) and done == total and total:
                 phases["prepare_s"] = time.perf_counter() - t0
 
         cfg = TrainConfig(backbone=backbone, weights=None, input_size=size, epochs=epochs, batch_size=32,
-                          frozen_layers=int(frozen) if frozen else None, use_feature_cache=cached, flip_augment=False,
-                          mixed_precision=mixed == "bf16")
+                          frozen_layers=frozen_layers, use_feature_cache=cached, flip_augment=False,
+                          mixed_precision=mixed == "bf16", early_stopping_patience=0)
         result = train_classifier(items, cfg, models_dir=work / "models", cache_dir=work / "cache",
                                   model_name=f"bench-{backbone}-{frozen or 'default'}-{mixed or 'f32'}-"
                                              f"{'cached' if cached else 'e2e'}",
@@ -161,7 +165,8 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     tab = TrainTab(context)
     tab.resize(1400, 880)
     tab.show()
-    tab.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=size, batch=16, epochs=epochs)
+    tab.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=size, batch=16, epochs=epochs,
+                 patience=0)
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -173,9 +178,12 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
-    tab.train_button.click()
+    tab.run.train_button.click()
     batches = []
-    tab.train_worker.progress.connect(lambda d, t, m, e: batches.append(1) if e.get("phase") == "batch" else None)
+    from ganime_gui.core.classify.train import BatchEnd
+
+    tab.train_worker.progress.connect(lambda d, t, m, e: batches.append(1) if isinstance(e.get("event"), BatchEnd)
+                                      else None)
     # measure from the first batch on: model building and the first trace run before it
     while not batches and tab.train_worker.is_running():
         app.processEvents()
@@ -189,7 +197,7 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     timer.stop()
     duration = time.perf_counter() - t0
     if not batches:
-        raise SystemExit(f"training did not run: {tab.status_label.text()}")
+        raise SystemExit(f"training did not run: {tab.run.status_label.text()}")
     context.jobs.stop_all()
     context.set_project(None)
     stalls_ms = np.array(gaps[1:] or [0.0]) * 1000 - 5.0

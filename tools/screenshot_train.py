@@ -1,9 +1,13 @@
-"""Screenshot of the Train tab with a trained model and its predictions, into docs/screenshots/train.png.
+"""Screenshots of the Train tab with a trained model and its predictions, into docs/screenshots/.
 
     QT_QPA_PLATFORM=offscreen python tools/screenshot_train.py
 
 Builds a temporary project of synthetic figures (the fake booru's generator) with chibi labels,
-trains the tiny CNN from scratch in the tab, applies it to the unlabelled images and grabs the tab.
+trains the tiny CNN from scratch in the tab (defaults: early stopping), applies it to the
+unlabelled images and grabs the tab (``train.png``), the review grid scrolled to its end
+(``train-review.png``) and the split page (``train-split.png``). Then it trains the same CNN with
+every layer frozen for one epoch (only the head learns, on random features: the failure the
+one-class warning is for) and grabs that result (``train-one-class.png``).
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ def wait(app, condition, timeout_s: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=400)
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=40, help="at most (early stopping ends sooner)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "train.png"))
     args = parser.parse_args()
 
@@ -49,21 +53,36 @@ def main() -> int:
         tab = TrainTab(context)
         tab.resize(1400, 880)
         tab.show()
-        tab.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=64, batch=16, epochs=args.epochs)
-        tab.train_button.click()
-        wait(app, lambda: tab.train_worker is not None and not tab.train_worker.is_running(), 600)
-        wait(app, lambda: tab.current_model is not None, 10)
-        tab.apply_scope.setCurrentIndex(1)
-        tab.apply_button.click()
-        wait(app, lambda: tab.scores is not None, 300)
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+
+        def train(**form):
+            tab.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=64, batch=16, **form)
+            tab.run.train_button.click()
+            wait(app, lambda: tab.train_worker is not None and not tab.train_worker.is_running(), 600)
+            wait(app, lambda: tab.run.train_button.isEnabled(), 10)
+
+        train(epochs=args.epochs, patience=5, frozen=-1)
+        tab.apply_box.scope.setCurrentIndex(1)
+        tab.apply_box.button.click()
+        wait(app, lambda: tab.split_view.scores is not None, 300)
         tab.results.setCurrentIndex(0)
         wait(app, lambda: False, 1.5)  # thumbnails
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        tab.grab().save(args.out)
+        tab.grab().save(str(out))
+        grid = tab.evaluation.review_grid
+        grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())
+        wait(app, lambda: False, 1.0)
+        # what is on screen after the scroll (not a fresh full repaint, which would hide stale paint)
+        app.primaryScreen().grabWindow(tab.winId()).save(str(out.with_name("train-review.png")))
         tab.results.setCurrentIndex(1)
-        tab.threshold_slider.setValue(50)
+        tab.split_view.threshold_slider.setValue(50)
         wait(app, lambda: False, 1.5)
-        tab.grab().save(str(Path(args.out).with_name("train-split.png")))
+        tab.grab().save(str(out.with_name("train-split.png")))
+        train(epochs=1, patience=0, frozen=1000)
+        tab.results.setCurrentIndex(0)
+        wait(app, lambda: False, 1.5)
+        tab.grab().save(str(out.with_name("train-one-class.png")))
+        print("one-class warning:", tab.evaluation.warning_label.text() or "(none)")
         context.jobs.stop_all()
         context.set_project(None)
     print(args.out)

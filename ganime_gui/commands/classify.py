@@ -16,7 +16,9 @@ from ganime_gui.core.jobs import JobCancelled
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", required=True, metavar="DIR", help="the project folder")
-    parser.add_argument("--model", required=True, metavar="NAME", help="a model in the project's models/ folder")
+    parser.add_argument("--model", required=True, metavar="NAME|PATH",
+                        help="a model in the project's models/ folder, or the path of a .keras file from "
+                             "elsewhere (copied into models/ with its .json)")
     parser.add_argument("--unlabelled-only", action="store_true",
                         help="only images without a label in the model's label set")
     parser.add_argument("--batch", type=int, default=32)

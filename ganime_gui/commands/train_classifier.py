@@ -22,14 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backbone", choices=sorted(BACKBONES), default="vgg16", help="default vgg16 (as the seed)")
     parser.add_argument("--weights", default="imagenet", metavar="imagenet|none|PATH",
                         help="ImageNet weights (downloaded once), none (from scratch) or a weights file")
-    parser.add_argument("--epochs", type=int, default=12, help="default 12 (the seed's)")
+    parser.add_argument("--epochs", type=int, default=60,
+                        help="at most this many epochs (default 60; early stopping usually ends sooner)")
     parser.add_argument("--size", type=int, default=None, metavar="PX", help="input size (default: the backbone's)")
     parser.add_argument("--frozen", type=int, default=None, metavar="N",
                         help="freeze the first N backbone layers (default: VGG16 15, others all)")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-4 fine-tuning, else 1e-3)")
-    parser.add_argument("--early-stopping", type=int, default=0, metavar="EPOCHS",
-                        help="stop after this many epochs without improvement (default 0: off)")
+    parser.add_argument("--early-stopping", type=int, default=5, metavar="EPOCHS",
+                        help="stop when the validation loss has not improved for this many epochs and keep "
+                             "the best one (default 5; 0: off, all --epochs run, as the seed's fixed 12)")
     parser.add_argument("--val-fraction", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-feature-cache", action="store_true", help="train end to end (slower; the seed's way)")
@@ -39,20 +41,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def describe_training(done: int, total: int, message: str, extra: dict) -> str:
     """A status line for classifier training and Apply: metrics when there are some, and the ETA."""
+    from ganime_gui.core.classify.train import BatchEnd, EpochEnd
+
+    event = extra.get("event")
     parts = [message]
-    if "val_loss" in extra:
-        parts.append(f"loss {extra['loss']:.4f} acc {extra['accuracy']:.3f} | val loss {extra['val_loss']:.4f} "
-                     f"val acc {extra['val_accuracy']:.3f}{' (best)' if extra.get('best') else ''}")
-    elif "loss" in extra:
-        parts.append(f"loss {extra['loss']:.4f} acc {extra['accuracy']:.3f}")
-    parts.append(format_eta(extra.get("eta_s"), unknown=""))
+    if isinstance(event, EpochEnd):
+        parts.append(f"loss {event.loss:.4f} acc {event.accuracy:.3f} | val loss {event.val_loss:.4f} "
+                     f"val acc {event.val_accuracy:.3f}{' (best)' if event.best else ''}")
+    elif isinstance(event, BatchEnd):
+        parts.append(f"loss {event.loss:.4f} acc {event.accuracy:.3f}")
+    parts.append(format_eta(getattr(event, "eta_s", None), unknown=""))
     return "  ".join(p for p in parts if p)
+
+
+def _kept(extra: dict) -> bool:
+    from ganime_gui.core.classify.train import EarlyStop, EpochEnd, TrainStep
+
+    return isinstance(extra.get("event"), (EpochEnd, EarlyStop, TrainStep))
 
 
 def training_status(quiet: bool) -> StatusLine:
     # Epoch ends and the build/save steps are worth a line of their own; batches only redraw.
-    return StatusLine(describe_training, quiet=quiet, tty_interval=0.3,
-                      keep=lambda extra: extra.get("phase") in ("epoch", "epoch_note", "build", "save"))
+    return StatusLine(describe_training, quiet=quiet, tty_interval=0.3, keep=_kept)
+
+
+def print_evaluation(evaluation: dict, notes: list[str] = ()) -> None:
+    """The validation result in words (balanced accuracy, recall per class, a one-class warning)."""
+    from ganime_gui.core.classify.evaluation import describe
+
+    for line in describe(evaluation):
+        print(f"  {line}")
+    print("  confusion (rows true, columns predicted: " + ", ".join(evaluation["class_names"]) + "): "
+          + str(evaluation["confusion"]))
+    for note in notes:
+        print(f"  Note: {note}")
 
 
 def run(args) -> int:
@@ -76,11 +98,9 @@ def run(args) -> int:
     meta = result.metadata
     ev = result.evaluation
     print(f"Saved {result.model_path} ({'stopped, best so far' if result.stopped else 'done'}): "
-          f"val accuracy {meta['val_accuracy']:.1%} at epoch {meta['best_epoch']}, "
+          f"best epoch {meta['best_epoch']} of {meta['epochs_trained']}, "
           f"{meta['n_train']} train / {meta['n_val']} val images")
-    for name, acc in ev["per_class_accuracy"].items():
-        print(f"  {name:<20} {'n/a' if acc is None else f'{acc:.1%}'}")
-    print("  confusion (rows true, columns predicted: " + ", ".join(ev["class_names"]) + "): " + str(ev["confusion"]))
+    print_evaluation(ev, meta.get("notes") or [])
     if result.skipped:
         print(f"Skipped {len(result.skipped)} images:")
         for path, why in result.skipped[:20]:

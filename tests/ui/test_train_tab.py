@@ -1,14 +1,21 @@
 """The Train tab: live plots during a run, results after it, Stop, models list, Apply and Split."""
 from __future__ import annotations
 
+import json
 import os
+import socket
+import time
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
-from ganime_gui.fakebooru.fixtures import labelled_figure_project
+from ganime_gui.fakebooru.fixtures import chibi_figure_items, labelled_figure_project
+from ganime_gui.core.classify.train import EpochEnd
 from ganime_gui.ui.train_tab import TrainTab
+from ganime_gui.ui.widgets.image_grid import GridItem, ImageGrid
 
 from ui_helpers import close_tab, open_tab
 
@@ -17,27 +24,28 @@ from ui_helpers import close_tab, open_tab
 def tab(qtbot, tmp_path):
     project, _ = labelled_figure_project(tmp_path, 64, 3, labelled=48)
     widget = open_tab(qtbot, TrainTab, project, size=(1280, 800))
-    widget.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=48, batch=8)
+    widget.set_form(label_set="chibi", backbone="tiny_cnn", weights="none", size=48, batch=8, patience=0)
     yield widget
     close_tab(widget)
 
 
 def wait_for_run(qtbot, tab, timeout=120_000):
     qtbot.waitUntil(lambda: tab.train_worker is not None and not tab.train_worker.is_running(), timeout=timeout)
-    qtbot.waitUntil(lambda: tab.train_button.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: tab.run.train_button.isEnabled(), timeout=5000)
 
 
 def test_plots_receive_points_while_training_runs(tab, qtbot):
-    tab.epochs_spin.setValue(3)
+    tab.set_form(epochs=3)
     snapshots = []
-    tab.train_button.click()
-    assert tab.stop_button.isEnabled() and not tab.train_button.isEnabled()
+    tab.run.train_button.click()
+    assert tab.run.stop_button.isEnabled() and not tab.run.train_button.isEnabled()
 
     def on_progress(done, total, message, extra):
-        if extra.get("phase") == "epoch":  # runs after the tab's own slot (connected first)
-            snapshots.append((extra["epoch"], tab.train_worker.is_running(),
-                              len(tab.acc_plot.series("train (batch)")[0]),
-                              len(tab.loss_plot.series("validation")[0])))
+        event = extra.get("event")
+        if isinstance(event, EpochEnd):  # runs after the tab's own slot (connected first)
+            snapshots.append((event.epoch, tab.train_worker.is_running(),
+                              len(tab.plots.acc_plot.series("train (batch)")[0]),
+                              len(tab.plots.loss_plot.series("validation")[0])))
 
     tab.train_worker.progress.connect(on_progress)
     wait_for_run(qtbot, tab)
@@ -46,27 +54,29 @@ def test_plots_receive_points_while_training_runs(tab, qtbot):
     batches = -(-meta["n_train"] // 8)
     epoch, running, batch_points, val_points = snapshots[0]
     assert running and batch_points == batches and val_points == 1  # drawn while the run goes on
-    xs, ys = tab.acc_plot.series("train (batch)")
+    xs, ys = tab.plots.acc_plot.series("train (batch)")
     assert len(xs) == 3 * batches and xs == sorted(xs) and all(0 <= y <= 1 for y in ys)
-    assert len(tab.acc_plot.series("validation")[0]) == 3
-    assert "Trained" in tab.status_label.text()
+    assert len(tab.plots.acc_plot.series("validation")[0]) == 3
+    assert "Trained" in tab.run.status_label.text() and "balanced accuracy" in tab.run.status_label.text()
     # results: the confusion matrix covers the validation set; the review grid lists images
-    n = sum(int(tab.confusion_table.item(i, j).text()) for i in range(2) for j in range(2))
-    assert n == meta["n_val"] == tab.review_grid.count() and meta["n_train"] + n == 48
-    assert tab.models_list.count() == 1 and tab.current_model is not None
-    assert "Per-class accuracy: chibi" in tab.per_class_label.text()
+    ev = tab.evaluation
+    n = sum(int(ev.confusion_table.item(i, j).text()) for i in range(2) for j in range(2))
+    assert n == meta["n_val"] == ev.review_grid.count() and meta["n_train"] + n == 48
+    assert tab.models.list.count() == 1 and tab.current_model is not None
+    assert "balanced accuracy" in ev.metrics_label.text() and "Recall: chibi" in ev.metrics_label.text()
+    assert "fixed 3 epochs" in ev.settings_label.text() and "weights none" in ev.settings_label.text()
 
 
 def test_stop_mid_run_keeps_a_loadable_model(tab, qtbot):
-    tab.epochs_spin.setValue(200)
-    tab.train_button.click()
+    tab.set_form(epochs=200)
+    tab.run.train_button.click()
     worker = tab.train_worker
-    qtbot.waitUntil(lambda: len(tab.loss_plot.series("validation")[0]) >= 1, timeout=60_000)
-    tab.stop_button.click()
+    qtbot.waitUntil(lambda: len(tab.plots.loss_plot.series("validation")[0]) >= 1, timeout=60_000)
+    tab.run.stop_button.click()
     wait_for_run(qtbot, tab)
     assert worker.is_cancelling
-    assert "best epoch so far saved" in tab.status_label.text()
-    assert tab.models_list.count() == 1
+    assert "best epoch so far saved" in tab.run.status_label.text()
+    assert tab.models.list.count() == 1
     from ganime_gui.core.classify.models import load_keras_model
 
     model = load_keras_model(tab.current_model.path)
@@ -74,60 +84,139 @@ def test_stop_mid_run_keeps_a_loadable_model(tab, qtbot):
 
 
 def test_apply_stores_predictions_and_split_shows_the_threshold(tab, qtbot, tmp_path):
-    tab.epochs_spin.setValue(2)
-    tab.train_button.click()
+    tab.set_form(epochs=2)
+    tab.run.train_button.click()
     wait_for_run(qtbot, tab)
     changed = []
     tab.context.predictions_changed.connect(lambda: changed.append(1))
-    tab.apply_scope.setCurrentIndex(1)  # unlabelled: 16 images
-    tab.apply_button.click()
+    tab.apply_box.scope.setCurrentIndex(1)  # unlabelled: 16 images
+    tab.apply_box.button.click()
     qtbot.waitUntil(lambda: bool(changed), timeout=60_000)
-    assert tab.scores is not None and len(tab.scores[0]) == 16
+    split = tab.split_view
+    assert split.scores is not None and len(split.scores) == 16
     record = tab.context.catalog.model_record(tab.current_model.name)
     assert len(tab.context.catalog.predictions_of(record.id)) == 16
-    qtbot.waitUntil(lambda: tab.near_grid.count() == 16, timeout=5000)
-    tab.threshold_slider.setValue(90)
-    qtbot.waitUntil(lambda: "0.90" in tab.threshold_label.text() and tab.near_grid.count() == 16, timeout=5000)
-    scores = [float(tab.near_grid.item(i).text().split()[-1]) for i in range(tab.near_grid.count())]
+    qtbot.waitUntil(lambda: split.near_grid.count() == 16, timeout=5000)
+    split.threshold_slider.setValue(90)
+    qtbot.waitUntil(lambda: "0.90" in split.threshold_label.text() and split.near_grid.count() == 16, timeout=5000)
+    scores = [float(split.near_grid.item(i).text().split()[-1]) for i in range(split.near_grid.count())]
     assert np.all(np.diff(np.abs(np.array(scores) - 0.9)) >= -0.006)  # nearest the threshold first
-    worker = tab.split_to(tmp_path / "split")
+    # the stored scores come back with the model (Split works without applying again)
+    tab.split_view.set_scores(None)
+    tab.load_model(tab.current_model.name)
+    assert len(split.scores) == 16 and split.split_button.isEnabled()
+    worker = split.split_to(tmp_path / "split")
     qtbot.waitUntil(lambda: not worker.is_running(), timeout=30_000)
     placed = sum(len(os.listdir(tmp_path / "split" / d)) for d in os.listdir(tmp_path / "split"))
     assert placed == 16
 
 
 def test_rename_and_delete_models_and_relabel_from_the_review_grid(tab, qtbot):
-    tab.epochs_spin.setValue(1)
-    tab.train_button.click()
+    tab.set_form(epochs=1)
+    tab.run.train_button.click()
     wait_for_run(qtbot, tab)
     relabelled = []
     tab.context.labels_changed.connect(lambda: relabelled.append(1))
-    item = tab.review_grid.item(0)
+    item = tab.evaluation.review_grid.item(0)
     item.setSelected(True)
-    qtbot.keyClick(tab.review_grid, Qt.Key.Key_2)  # the second class of "chibi": not_chibi
+    qtbot.keyClick(tab.evaluation.review_grid, Qt.Key.Key_2)  # the second class of "chibi": not_chibi
     catalog, project = tab.context.catalog, tab.context.project
     file_id = catalog.file_ids_for_paths([project.relpath(item.data(Qt.ItemDataRole.UserRole))])
     assert relabelled and catalog.label_of("chibi", next(iter(file_id.values()))) == "not_chibi"
     name = tab.current_model.name
     tab.rename_model(name, "renamed")
-    assert tab.models_list.item(0).data(Qt.ItemDataRole.UserRole) == "renamed" and tab.current_model.name == "renamed"
+    assert tab.models.list.item(0).data(Qt.ItemDataRole.UserRole) == "renamed" and tab.current_model.name == "renamed"
     tab.delete_model("renamed")
-    assert tab.models_list.count() == 0 and tab.current_model is None
+    assert tab.models.list.count() == 0 and tab.current_model is None
 
 
-def test_offline_imagenet_shows_a_clear_message(tab, qtbot, monkeypatch):
-    import urllib.error
+def test_offline_imagenet_names_the_weights_file_and_the_folder(tab, qtbot, monkeypatch, tmp_path):
+    from ganime_gui.core.classify import weights
 
-    from keras.src.utils import file_utils
-
-    def offline(url, filename=None, reporthook=None, data=None):
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-
-    monkeypatch.setattr(file_utils, "urlretrieve", offline)
-    monkeypatch.setattr(os.path, "expanduser", lambda p: p.replace("~", str(tab.context.project.root)))
+    with socket.socket() as s:  # a port nobody listens on: refused at once, as offline
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(weights, "STORAGE", f"http://127.0.0.1:{port}/")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     errors = []
     tab.context.error_raised.connect(lambda title, message: errors.append(message))
     tab.set_form(backbone="mobilenet_v2", weights="imagenet", size=96)
-    tab.train_button.click()
+    assert not tab.form.scratch_hint.isVisibleTo(tab)
+    tab.run.train_button.click()
     wait_for_run(qtbot, tab)
-    assert errors and "Could not download the ImageNet weights" in errors[0] and "Load weights file" in errors[0]
+    assert errors and "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5" in errors[0]
+    assert str(tmp_path / "keras" / "models") in errors[0] and "Load weights file" in errors[0]
+
+
+def test_from_scratch_freezes_nothing_and_says_it_needs_many_more_labels(tab):
+    tab.set_form(backbone="mobilenet_v2", weights="none")
+    assert tab.form.scratch_hint.isVisibleTo(tab) and "many more labels" in tab.form.scratch_hint.text()
+    assert tab.form.config().frozen_layers is None  # the default: nothing frozen from scratch (core decides)
+    assert tab.form.config().early_stopping_patience > 0 or tab.form.patience_spin.value() == 0
+
+
+def _one_class_model(models_dir, name="one-class"):
+    """A model whose sidecar says it predicted not_chibi for all 24 validation images (18 are)."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    (models_dir / f"{name}.keras").write_bytes(b"not loaded by this test")
+    meta = {"name": name, "label_set": "chibi", "class_names": ["chibi", "not_chibi"], "input_size": 48,
+            "backbone": "tiny_cnn", "weights": "none", "frozen_layers": 0, "best_epoch": 3, "epochs_trained": 8,
+            "val_accuracy": 0.75, "created": "2026-12-01T20:00:00+00:00", "n_train": 96, "n_val": 24,
+            "config": {"backbone": "tiny_cnn", "weights": None, "input_size": 48, "batch_size": 8, "epochs": 40,
+                       "early_stopping_patience": 5, "frozen_layers": None, "use_feature_cache": True},
+            "history": [{"epoch": e, "loss": 0.7, "accuracy": 0.7, "val_loss": 0.69, "val_accuracy": 0.75}
+                        for e in range(1, 9)],
+            "evaluation": {"class_names": ["chibi", "not_chibi"], "confusion": [[0, 6], [0, 18]],
+                           "wrong": [], "least_sure": []}}
+    (models_dir / f"{name}.json").write_text(json.dumps(meta))
+
+
+def test_after_a_restart_the_last_model_shows_with_its_settings_and_a_one_class_warning(qtbot, tmp_path):
+    project, _ = labelled_figure_project(tmp_path, 24, 3, labelled=24)
+    _one_class_model(project.models_dir)
+    tab = open_tab(qtbot, TrainTab, project, size=(1280, 800))  # a fresh tab, as after a restart
+    try:
+        ev = tab.evaluation
+        assert tab.current_model is not None and tab.current_model.name == "one-class"
+        assert "No model yet" not in ev.title.text() and "one-class" in ev.title.text()
+        assert "early stopping 5 epochs" in ev.settings_label.text() and "best epoch 3 of 8" in ev.settings_label.text()
+        assert ev.warning_label.isVisibleTo(tab)
+        assert ev.warning_label.text().startswith("Predicts not_chibi for everything: 75.0% is the share of that class")
+        assert "balanced accuracy 50.0%" in ev.metrics_label.text()
+        assert len(tab.plots.loss_plot.series("validation")[0]) == 8
+        # the form shows the settings the model was trained with
+        form = tab.form
+        assert form.backbone_combo.currentData() == "tiny_cnn" and form.weights_combo.currentData() == "none"
+        assert (form.size_spin.value(), form.epochs_spin.value(), form.patience_spin.value()) == (48, 40, 5)
+        assert tab.models.selected() == "one-class" and tab.apply_box.button.isEnabled()
+    finally:
+        close_tab(tab)
+
+
+def _pump(ms: int) -> None:
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+def test_review_grid_repaints_whole_items_when_thumbnails_arrive(qtbot, tmp_path):
+    """What is on screen equals a full repaint after thumbnails replace placeholders (no stale
+    caption fragments or grey blocks until a scroll)."""
+    from ganime_gui.ui.context import AppContext
+
+    items = chibi_figure_items(tmp_path, 30, seed=3)  # figures taller than wide: narrower than the placeholder
+    context = AppContext()
+    grid = ImageGrid(context.jobs)  # thumbnails decoded in a worker arrive after the first paint
+    qtbot.addWidget(grid)
+    grid.resize(700, 500)
+    grid.show()
+    qtbot.waitExposed(grid)
+    for start in (0, 5):
+        grid.set_items([GridItem(p, f"{label} → ?\n0.{50 + i}") for i, (p, label) in enumerate(items[start:])])
+        qtbot.waitUntil(lambda: not context.jobs.running(), timeout=10_000)
+        _pump(200)
+        screen = QApplication.primaryScreen().grabWindow(grid.winId()).toImage()
+        full = grid.grab().toImage()
+        fmt = QImage.Format.Format_RGB32
+        assert screen.convertToFormat(fmt) == full.convertToFormat(fmt)

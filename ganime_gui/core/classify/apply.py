@@ -23,7 +23,7 @@ import numpy as np
 
 from ganime_gui.core.classify.data import load_image_array
 from ganime_gui.core.classify.models import ModelInfo, find_model, load_keras_model, read_model_info
-from ganime_gui.core.jobs import Job, ProgressFn, UserError, check_cancelled, never_cancelled, no_progress
+from ganime_gui.core.jobs import Job, JobEvent, ProgressFn, UserError, check_cancelled, never_cancelled, no_progress
 
 UNSURE_FOLDER = "unsure"
 
@@ -33,6 +33,24 @@ PRECISION_BFLOAT16 = "bfloat16"
 PRECISIONS = (PRECISION_AUTO, PRECISION_FLOAT32, PRECISION_BFLOAT16)
 
 _cpu_flags_memo: set[str] | None = None
+
+
+@dataclass(frozen=True)
+class ApplyProgress(JobEvent):
+    """Images classified so far, the rate, and the arithmetic the forward pass runs in."""
+
+    done: int
+    total: int
+    images_per_s: float
+    precision: str
+
+
+@dataclass(frozen=True)
+class SplitProgress(JobEvent):
+    """Images placed into class folders so far."""
+
+    done: int
+    total: int
 
 
 def cpu_flags() -> set[str]:
@@ -170,7 +188,7 @@ def apply_classifier(model: str | os.PathLike | ModelInfo, paths: Sequence[str],
 
     ``model`` is a name in ``models_dir``, a ``.keras`` path or a :class:`ModelInfo`; ``keras_model``
     skips loading when the caller already holds it. ``precision``: see :func:`resolve_precision`.
-    Progress extra: ``phase='apply'``, ``images_per_s``, ``precision``.
+    Progress events: :class:`ApplyProgress`.
     """
     import time
 
@@ -216,7 +234,7 @@ def apply_classifier(model: str | os.PathLike | ModelInfo, paths: Sequence[str],
     readable = np.zeros(n, bool)
     done = 0
     t0 = time.perf_counter()
-    progress(0, n, f"Classifying {n} images with {info.name} ({used})", phase="apply", precision=used)
+    progress(0, n, f"Classifying {n} images with {info.name} ({used})", event=ApplyProgress(0, n, 0.0, used))
     for idx, pixels, ok in ds:
         check_cancelled(cancelled)
         idx = idx.numpy()
@@ -224,8 +242,7 @@ def apply_classifier(model: str | os.PathLike | ModelInfo, paths: Sequence[str],
         readable[idx] = ok.numpy()
         done += len(idx)
         rate = done / max(1e-9, time.perf_counter() - t0)
-        progress(done, n, f"Classified {done}/{n} ({rate:.0f} images/s)", phase="apply", images_per_s=rate,
-                 precision=used)
+        progress(done, n, f"Classified {done}/{n} ({rate:.0f} images/s)", event=ApplyProgress(done, n, rate, used))
     kept = np.flatnonzero(readable)
     return ApplyResult(model_name=info.name, class_names=class_names, paths=[paths[i] for i in kept],
                        probabilities=probs[kept], failed=[paths[i] for i in np.flatnonzero(~readable)],
@@ -293,7 +310,7 @@ def split_into_folders(paths: Sequence[str], probabilities: np.ndarray, class_na
     for i, (src, folder) in enumerate(zip(paths, folders)):
         if i % 64 == 0:
             check_cancelled(cancelled)
-            progress(i, n, f"Splitting into folders {i}/{n}", phase="split")
+            progress(i, n, f"Splitting into folders {i}/{n}", event=SplitProgress(i, n))
         target_dir = out / folder
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / Path(src).name
@@ -308,5 +325,5 @@ def split_into_folders(paths: Sequence[str], probabilities: np.ndarray, class_na
         else:
             shutil.copy2(src, target)
         counts[folder] = counts.get(folder, 0) + 1
-    progress(n, n, "Split done", phase="split")
+    progress(n, n, "Split done", event=SplitProgress(n, n))
     return counts

@@ -11,14 +11,13 @@ TensorFlow/Keras are imported only inside functions.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ganime_gui.core.jobs import JobCancelled, ProgressFn, UserError, never_cancelled, no_progress
+from ganime_gui.core.jobs import ProgressFn, UserError, never_cancelled, no_progress
 
 PREPROCESS_CAFFE = "caffe"  # VGG16 / ResNet50: RGB->BGR, minus the ImageNet channel means
 PREPROCESS_TF = "tf"  # MobileNetV2: scale to [-1, 1]
@@ -31,7 +30,9 @@ class BackboneSpec:
     name: str
     label: str
     default_size: int
-    default_frozen: int | None  # None: freeze the whole backbone (classic feature extraction)
+    # with pretrained weights; None: freeze the whole backbone (classic feature extraction).
+    # From scratch (weights none) nothing is frozen unless asked.
+    default_frozen: int | None
     preprocess: str
     imagenet: bool = True  # Keras ships ImageNet weights for it
     head_pool: str = "avg"  # "max" finds small things on a big plain background (from-scratch nets)
@@ -141,55 +142,19 @@ def custom_objects() -> dict[str, Any]:
     return {"ImagePreprocess": cls, "ganime>ImagePreprocess": cls}
 
 
-# --- ImageNet weights download with progress -------------------------------------------------------
-
-_download_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _report_downloads(progress: ProgressFn, cancelled: Callable[[], bool], what: str):
-    """Route Keras's weight download (``file_utils.urlretrieve``) through the job's progress and Stop.
-
-    Keras downloads with its own console progress bar; this wraps its report hook for the duration
-    of one build, so the UI can show a bar and Stop can abort a slow download.
-    """
-    from keras.src.utils import file_utils
-
-    original = file_utils.urlretrieve
-
-    def urlretrieve(url, filename=None, reporthook=None, data=None):
-        def hook(block_num, block_size, total_size):
-            if reporthook is not None:
-                reporthook(block_num, block_size, total_size)
-            done = block_num * block_size
-            total = max(total_size, 0)
-            progress(min(done, total) if total else done, total,
-                     f"Downloading {what} ImageNet weights", phase="download", url=url)
-            if cancelled():
-                raise JobCancelled()
-
-        return original(url, filename, hook, data)
-
-    with _download_lock:
-        file_utils.urlretrieve = urlretrieve
-        try:
-            yield
-        finally:
-            file_utils.urlretrieve = original
-
-
-def _offline_error(spec: BackboneSpec, detail: str) -> UserError:
-    return UserError(
-        f"Could not download the ImageNet weights for {spec.label} ({detail}). Check the internet "
-        "connection and try again, or choose 'Load weights file…' (a Keras .h5 file for this backbone "
-        "without its top), or train with weights: none.")
+def default_frozen_layers(spec: BackboneSpec, weights: str | os.PathLike | None, n_layers: int) -> int:
+    """How many backbone layers stay frozen by default: none from scratch, else the backbone's default."""
+    if normalise_weights(weights) is None:
+        return 0
+    return n_layers if spec.default_frozen is None else spec.default_frozen
 
 
 def build_backbone(name: str, weights: str | None, size: int, input_tensor=None,
                    progress: ProgressFn = no_progress, cancelled: Callable[[], bool] = never_cancelled):
     """A Keras backbone without top on ``input_tensor`` (already preprocessed), weights as given.
 
-    ``weights``: 'imagenet' (Keras downloads it once into ~/.keras/models), None, or a weights file.
+    ``weights``: 'imagenet' (downloaded once into ~/.keras/models by :mod:`.weights`, then loaded
+    from that file as Keras itself would), None, or a weights file.
     """
     _, keras = import_keras()
     spec = backbone_spec(name)
@@ -211,16 +176,9 @@ def build_backbone(name: str, weights: str | None, size: int, input_tensor=None,
     }
     kwargs = dict(include_top=False, input_shape=(size, size, 3), input_tensor=input_tensor)
     if weights == WEIGHTS_IMAGENET:
-        try:
-            with _report_downloads(progress, cancelled, spec.label):
-                return constructors[name](weights=WEIGHTS_IMAGENET, **kwargs)
-        except JobCancelled:
-            raise
-        except Exception as e:  # Keras reports a failed fetch as a bare Exception("URL fetch failure ...")
-            text = str(e)
-            if "URL fetch failure" in text or "urlopen" in text or "Incomplete or corrupted" in text:
-                raise _offline_error(spec, text.split(" -- ")[-1][:200]) from e
-            raise
+        from ganime_gui.core.classify.weights import ensure_imagenet_weights
+
+        weights = os.fspath(ensure_imagenet_weights(name, size, progress=progress, cancelled=cancelled))
     model = constructors[name](weights=None, **kwargs)
     if weights is not None:
         _load_weights_file(model, weights, spec)
@@ -247,9 +205,8 @@ def _tiny_cnn(keras, size: int, input_tensor):
         x = keras.layers.ReLU(name=f"tiny_relu{i}")(x)
         if i < 4:
             x = keras.layers.MaxPooling2D(2, name=f"tiny_pool{i}")(x)
-    from keras.src.ops.operation_utils import get_source_inputs
-
-    return keras.Model(get_source_inputs(inp) if input_tensor is not None else inp, x, name="tiny_cnn")
+    inputs = keras.utils.get_source_inputs(inp) if input_tensor is not None else inp
+    return keras.Model(inputs, x, name="tiny_cnn")
 
 
 # --- The classifier --------------------------------------------------------------------------------
@@ -276,7 +233,11 @@ def build_classifier(backbone: str, n_classes: int, *, weights: str | None = Non
                      frozen_layers: int | None = None, head_units: int = 128, dropout: float = 0.3,
                      seed: int | None = 0, progress: ProgressFn = no_progress,
                      cancelled: Callable[[], bool] = never_cancelled) -> Classifier:
-    """Build the classifier; ``frozen_layers`` None uses the backbone's default (VGG16: 15, others: all)."""
+    """Build the classifier.
+
+    ``frozen_layers`` None uses the backbone's default (VGG16: 15, others: all) with pretrained
+    weights, and freezes nothing with ``weights=None``: random features are not worth keeping.
+    """
     _, keras = import_keras()
     spec = backbone_spec(backbone)
     size = int(input_size or spec.default_size)
@@ -292,8 +253,7 @@ def build_classifier(backbone: str, n_classes: int, *, weights: str | None = Non
     x = Preprocess(spec.preprocess, name="preprocess")(inp)
     base = build_backbone(backbone, weights, size, input_tensor=x, progress=progress, cancelled=cancelled)
     layers = [layer for layer in base.layers if not isinstance(layer, Preprocess)]
-    n_frozen = len(layers) if frozen_layers is None and spec.default_frozen is None else (
-        spec.default_frozen if frozen_layers is None else int(frozen_layers))
+    n_frozen = default_frozen_layers(spec, weights, len(layers)) if frozen_layers is None else int(frozen_layers)
     n_frozen = max(0, min(n_frozen, len(layers)))
     for i, layer in enumerate(layers):
         layer.trainable = i >= n_frozen

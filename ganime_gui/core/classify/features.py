@@ -21,12 +21,23 @@ import numpy as np
 
 from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, load_image_batch
 from ganime_gui.core.images import file_md5
-from ganime_gui.core.jobs import ProgressFn, check_cancelled, never_cancelled, no_progress
+from ganime_gui.core.jobs import JobEvent, ProgressFn, check_cancelled, never_cancelled, no_progress
 
 # Gathered training arrays larger than this spill to a memory-mapped file in the cache folder.
 IN_MEMORY_BUDGET_BYTES = 1 << 30
 # Half the disk and memory of float32; the rounding (~1e-3 relative) is far below what training notices.
 FEATURE_DTYPE = np.float16
+
+
+@dataclass(frozen=True)
+class PrepareProgress(JobEvent):
+    """Images made ready for training: frozen features computed ('features', ``cached`` found in the
+    cache) or pixels decoded ('pixels', for end-to-end training)."""
+
+    kind: str
+    done: int
+    total: int
+    cached: int = 0
 
 _digest_memo: dict[tuple[str, int, int], str] = {}
 _digest_lock = threading.Lock()
@@ -145,8 +156,8 @@ def gather_features(prefix, cache: FeatureCache, paths: Sequence[str], input_siz
         if i % 256 == 0:
             check_cancelled(cancelled)
     total = len(missing)
-    progress(0, total, f"Computing features: {stats.cached} cached, {total} to compute", phase="features",
-             cached=stats.cached, to_compute=total)
+    progress(0, total, f"Computing features: {stats.cached} cached, {total} to compute",
+             event=PrepareProgress("features", 0, total, stats.cached))
     for start in range(0, total, batch_size):
         check_cancelled(cancelled)
         idx = missing[start:start + batch_size]
@@ -162,8 +173,8 @@ def gather_features(prefix, cache: FeatureCache, paths: Sequence[str], input_siz
                 out.array[i] = 0
                 stats.unreadable.append(paths[i])
         done = min(start + batch_size, total)
-        progress(done, total, f"Computing features {done}/{total} ({stats.cached} cached)", phase="features",
-                 cached=stats.cached, to_compute=total)
+        progress(done, total, f"Computing features {done}/{total} ({stats.cached} cached)",
+                 event=PrepareProgress("features", done, total, stats.cached))
     return out, ok, stats
 
 
@@ -179,5 +190,5 @@ def gather_pixels(paths: Sequence[str], input_size: int, *, pad_colour: tuple[in
         check_cancelled(cancelled)
         stop = min(start + batch_size, n)
         out.array[start:stop], ok[start:stop] = load_image_batch(paths[start:stop], input_size, pad_colour=pad_colour)
-        progress(stop, n, f"Loading images {stop}/{n}", phase="decode")
+        progress(stop, n, f"Loading images {stop}/{n}", event=PrepareProgress("pixels", stop, n))
     return out, ok

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ganime_gui.core.fsutil import atomic_write, atomic_write_text
 from ganime_gui.core.jobs import UserError
 
 MODEL_SUFFIX = ".keras"
@@ -42,10 +44,21 @@ class ModelInfo:
         v = self.meta.get("val_accuracy")
         return None if v is None else float(v)
 
+    @property
+    def balanced_accuracy(self) -> float | None:
+        from ganime_gui.core.classify.evaluation import metrics_from_confusion
+
+        ev = self.meta.get("evaluation") or {}
+        if not ev.get("confusion") or not ev.get("class_names"):
+            return None
+        return metrics_from_confusion(ev["confusion"], ev["class_names"])["balanced_accuracy"]
+
     def summary(self) -> str:
         acc = f"{self.val_accuracy:.1%}" if self.val_accuracy is not None else "n/a"
+        bal = self.balanced_accuracy
         return (f"{self.name}: {self.meta.get('backbone', '?')} {self.input_size}px, "
-                f"{'/'.join(self.class_names)}, val acc {acc}, {self.meta.get('created', '')[:16]}")
+                f"{'/'.join(self.class_names)}, val acc {acc}"
+                + (f" (balanced {bal:.1%})" if bal is not None else "") + f", {self.meta.get('created', '')[:16]}")
 
 
 def check_model_name(name: str) -> str:
@@ -70,10 +83,7 @@ def model_path(models_dir: str | os.PathLike, name: str) -> Path:
 
 
 def write_metadata(path: str | os.PathLike, meta: dict[str, Any]) -> None:
-    side = Path(path).with_suffix(META_SUFFIX)
-    tmp = side.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(meta, indent=1, default=_json_default), encoding="utf-8")
-    os.replace(tmp, side)
+    atomic_write_text(Path(path).with_suffix(META_SUFFIX), json.dumps(meta, indent=1, default=_json_default))
 
 
 def _json_default(o):
@@ -118,6 +128,47 @@ def find_model(models_dir: str | os.PathLike, name_or_path: str | os.PathLike) -
     return read_model_info(candidate)
 
 
+def import_model(models_dir: str | os.PathLike, source: str | os.PathLike) -> ModelInfo:
+    """A model file from elsewhere (another project, a download) copied into ``models_dir`` with its sidecar.
+
+    Refuses, as a :class:`UserError`, a file that is not a ``.keras`` model, one without its
+    ``.json`` sidecar (its classes and input size would be unknown) and a different model under a
+    name already taken here. The same model already here is simply used.
+    """
+    src = Path(source)
+    if not src.is_file():
+        raise UserError(f"There is no model file at {src}. Give a model name from this project's models/ "
+                        f"folder or the path of a {MODEL_SUFFIX} file.")
+    if src.suffix != MODEL_SUFFIX:
+        raise UserError(f"{src.name} is not a model saved by this app (a {MODEL_SUFFIX} file with a "
+                        f"{META_SUFFIX} beside it). Train a model in the Train tab or with ganime train-classifier.")
+    side = src.with_suffix(META_SUFFIX)
+    info = read_model_info(src)
+    if not side.is_file() or not info.class_names or not info.input_size:
+        raise UserError(f"The model {src.name} has no readable {side.name} beside it, so its classes and "
+                        f"input size are unknown. Copy {side.name} next to it (it was saved with the model) "
+                        "and try again.")
+    target = model_path(models_dir, src.stem)
+    if target.exists():
+        if _same_file(src, target):
+            return read_model_info(target)
+        raise UserError(f"This project already has a different model named '{target.stem}'. Rename one "
+                        f"of the two (copy {src.name} under another name, with its {side.name}) and try again.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(src, "rb") as fin, atomic_write(target) as fout:
+        shutil.copyfileobj(fin, fout)
+    write_metadata(target, dict(info.meta, name=target.stem, imported_from=str(src.resolve())))
+    return read_model_info(target)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    from ganime_gui.core.images import file_md5
+
+    return a.stat().st_size == b.stat().st_size and file_md5(a) == file_md5(b)
+
+
 def rename_model(models_dir: str | os.PathLike, old: str, new: str) -> ModelInfo:
     info = find_model(models_dir, old)
     target = model_path(models_dir, new)
@@ -145,6 +196,6 @@ def load_keras_model(path: str | os.PathLike):
     _, keras = import_keras()
     try:
         return keras.models.load_model(os.fspath(path), custom_objects=custom_objects(), compile=False)
-    except (OSError, ValueError) as e:
-        raise UserError(f"Could not load the model {Path(path).name}: {e}. It may be damaged or from "
-                        "another program; train it again.") from e
+    except Exception as e:  # a damaged zip, a foreign file, a Keras version clash: many types
+        raise UserError(f"Could not load the model {Path(path).name} ({type(e).__name__}: {str(e)[:200]}). "
+                        "It may be damaged or from another program; train it again.") from e

@@ -19,11 +19,58 @@ import numpy as np
 
 from ganime_gui.core.classify import backbones as bb
 from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, LabelledSplit, split_items
+from ganime_gui.core.classify.evaluation import evaluate, from_scratch_note
 from ganime_gui.core.classify.features import FeatureCache, gather_features, gather_pixels
 from ganime_gui.core.classify.models import check_model_name, default_model_name, model_path, write_metadata
-from ganime_gui.core.jobs import Job, JobCancelled, ProgressFn, UserError, never_cancelled, no_progress
+from ganime_gui.core.jobs import Job, JobCancelled, JobEvent, ProgressFn, UserError, never_cancelled, no_progress
 
-REVIEW_ITEMS = 48  # validation images listed as wrong / least sure
+MIN_DELTA = 1e-4  # a validation loss must fall by more than this to count as better
+
+
+@dataclass(frozen=True)
+class TrainStep(JobEvent):
+    """A step of a training run worth a line of its own: 'build', 'save'."""
+
+    step: str
+
+
+@dataclass(frozen=True)
+class BatchEnd(JobEvent):
+    """One training batch done; ``loss``/``accuracy`` are the epoch's running means so far."""
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    batch_loss: float
+    batch_accuracy: float
+    loss: float
+    accuracy: float
+    eta_s: float
+
+
+@dataclass(frozen=True)
+class EpochEnd(JobEvent):
+    """One epoch done and validated; ``best``: the lowest validation loss so far (the kept weights)."""
+
+    epoch: int
+    epochs: int
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    epoch_s: float
+    best: bool
+    eta_s: float
+
+
+@dataclass(frozen=True)
+class EarlyStop(JobEvent):
+    """Training ended early: the validation loss has not improved for ``patience`` epochs."""
+
+    epoch: int
+    best_epoch: int
+    patience: int
 
 
 @dataclass
@@ -32,12 +79,14 @@ class TrainConfig:
     weights: str | None = bb.WEIGHTS_IMAGENET  # 'imagenet', None, or a weights file
     input_size: int | None = None  # None: the backbone's default
     frozen_layers: int | None = None  # None: the backbone's default (VGG16: 15 as in the seed)
-    epochs: int = 12
+    epochs: int = 60  # at most: early stopping on the validation loss usually ends the run sooner
     batch_size: int = 32
     learning_rate: float | None = None  # None: 1e-4 when pretrained backbone layers train, else 1e-3
     val_fraction: float = 0.2
     seed: int = 0
-    early_stopping_patience: int = 0  # epochs without improvement before stopping; 0: off
+    # epochs without a lower validation loss before stopping (the best epoch is kept); 0: off,
+    # then all ``epochs`` run (the seed's fixed 12)
+    early_stopping_patience: int = 5
     use_feature_cache: bool = True
     flip_augment: bool = True  # random horizontal flips; only possible end to end (features are per image)
     class_weighting: bool = True
@@ -76,17 +125,16 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
                      cancelled: Callable[[], bool] = never_cancelled) -> TrainResult:
     """Split ``items`` ((path, label) pairs), build, train, save ``.keras`` + sidecar, evaluate.
 
-    Progress ``extra`` keys: ``phase`` ('download', 'features', 'decode', 'batch', 'epoch', 'save');
-    batch: epoch, epochs, batch, batches, batch_loss, batch_accuracy, loss and accuracy (the
-    epoch's running means), eta_s; epoch: the same plus val_loss,
-    val_accuracy, epoch_s, best.
+    Progress events: :class:`TrainStep`, :class:`~.weights.WeightsDownload`,
+    :class:`~.features.FeaturesProgress`, :class:`BatchEnd`, :class:`EpochEnd`, :class:`EarlyStop`.
+    The weights kept are those of the epoch with the lowest validation loss.
     """
     if config.epochs < 1:
         raise UserError("Train for at least one epoch.")
     name = check_model_name(model_name) if model_name else default_model_name(label_set, config.backbone)
     out_path = model_path(models_dir, name)
     split = split_items(items, val_fraction=config.val_fraction, seed=config.seed, class_names=class_names)
-    progress(0, 0, f"Building {bb.backbone_spec(config.backbone).label}", phase="build")
+    progress(0, 0, f"Building {bb.backbone_spec(config.backbone).label}", event=TrainStep("build"))
     clf = bb.build_classifier(config.backbone, len(split.class_names), weights=config.weights,
                               input_size=config.input_size, frozen_layers=config.frozen_layers,
                               head_units=config.head_units, dropout=config.dropout, seed=config.seed,
@@ -119,17 +167,20 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
     finally:
         arr.close()
 
-    progress(0, 0, f"Saving {out_path.name}", phase="save")
+    progress(0, 0, f"Saving {out_path.name}", event=TrainStep("save"))
     Path(models_dir).mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.stem}.saving.keras")  # Keras insists on the suffix
     clf.model.save(tmp)
     os.replace(tmp, out_path)
-    evaluation = evaluate(split, run.best_val_probs)
+    evaluation = evaluate(split.class_names, split.val_paths, split.val_labels, run.best_val_probs)
+    weights = bb.weights_label(config.weights)
+    notes = [n for n in (from_scratch_note(weights, len(split.train_paths) + len(split.val_paths)),) if n]
     meta = {
         "name": name, "label_set": label_set, "class_names": split.class_names,
-        "input_size": clf.input_size, "backbone": clf.backbone, "weights": bb.weights_label(config.weights),
+        "input_size": clf.input_size, "backbone": clf.backbone, "weights": weights,
         "frozen_layers": clf.frozen_layers, "feature_cache": cached, "features": feature_counts, "val_accuracy": run.best.get("val_accuracy"),
-        "val_loss": run.best.get("val_loss"), "train_accuracy": run.best.get("accuracy"),
+        "balanced_accuracy": evaluation["balanced_accuracy"], "only_predicts": evaluation["only_predicts"],
+        "notes": notes, "val_loss": run.best.get("val_loss"), "train_accuracy": run.best.get("accuracy"),
         "best_epoch": run.best.get("epoch"), "epochs_trained": len(run.history), "stopped": run.stopped,
         "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "n_train": len(split.train_paths), "n_val": len(split.val_paths),
@@ -178,10 +229,8 @@ class _TrainingRun:
         p_true = np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)
         return float(-np.mean(np.log(p_true))), float(np.mean(probs.argmax(1) == y)), probs
 
-    def _is_better(self, val_acc: float, val_loss: float) -> bool:
-        if not self.best:
-            return True
-        return (val_acc, -val_loss) > (self.best["val_accuracy"], -self.best["val_loss"])
+    def _is_better(self, val_loss: float) -> bool:
+        return not self.best or val_loss < self.best["val_loss"] - MIN_DELTA
 
     def _keep_best(self, record: dict[str, float], probs: np.ndarray) -> None:
         self.best = dict(record)
@@ -221,10 +270,9 @@ class _TrainingRun:
                 done = (epoch - 1) * batches + b + 1
                 elapsed = time.perf_counter() - started
                 eta = elapsed / done * (total - done)
-                self.progress(done, total, f"Epoch {epoch}/{cfg.epochs}, batch {b + 1}/{batches}", phase="batch",
-                              epoch=epoch, epochs=cfg.epochs, batch=b + 1, batches=batches,
-                              batch_loss=float(batch_logs["loss"]), batch_accuracy=float(batch_logs["accuracy"]),
-                              loss=logs["loss"], accuracy=logs["accuracy"], eta_s=eta)
+                self.progress(done, total, f"Epoch {epoch}/{cfg.epochs}, batch {b + 1}/{batches}", event=BatchEnd(
+                    epoch, cfg.epochs, b + 1, batches, float(batch_logs["loss"]), float(batch_logs["accuracy"]),
+                    logs["loss"], logs["accuracy"], eta))
                 if self.cancelled():
                     self.stopped = True
                     break
@@ -234,7 +282,7 @@ class _TrainingRun:
             record = {"epoch": epoch, "loss": float(logs.get("loss", math.nan)),
                       "accuracy": float(logs.get("accuracy", math.nan)), "val_loss": val_loss,
                       "val_accuracy": val_acc, "epoch_s": time.perf_counter() - t0}
-            improved = self._is_better(val_acc, val_loss)
+            improved = self._is_better(val_loss)
             if improved:
                 self._keep_best(record, probs)
                 since_best = 0
@@ -245,40 +293,17 @@ class _TrainingRun:
             self.history.append(record)
             done = epoch * batches
             eta = (time.perf_counter() - started) / done * (total - done)
-            self.progress(done, total, f"Epoch {epoch}/{cfg.epochs}: val accuracy {val_acc:.1%}", phase="epoch",
-                          epochs=cfg.epochs, batches=batches, best=improved, eta_s=eta, **record)
+            self.progress(done, total, f"Epoch {epoch}/{cfg.epochs}: val accuracy {val_acc:.1%}", event=EpochEnd(
+                epoch, cfg.epochs, record["loss"], record["accuracy"], val_loss, val_acc, record["epoch_s"],
+                improved, eta))
             if self.cancelled():
                 self.stopped = True
                 break
             if cfg.early_stopping_patience and since_best >= cfg.early_stopping_patience:
-                self.progress(done, total, f"Early stop: no improvement for {since_best} epochs", phase="epoch_note")
+                self.progress(done, total, f"Early stop: the validation loss has not improved for {since_best} "
+                              f"epochs; keeping epoch {self.best['epoch']}",
+                              event=EarlyStop(epoch, int(self.best["epoch"]), since_best))
                 break
         if self.best_weights is None:
             raise JobCancelled()
         self.net.set_weights(self.best_weights)
-
-
-def evaluate(split: LabelledSplit, probs: np.ndarray, review_items: int = REVIEW_ITEMS) -> dict[str, Any]:
-    """Confusion matrix, per-class accuracy, and the validation images wrong or least sure."""
-    k = len(split.class_names)
-    y = split.val_labels
-    pred = probs.argmax(1)
-    confusion = np.zeros((k, k), np.int64)  # rows: true class, columns: predicted
-    np.add.at(confusion, (y, pred), 1)
-    per_class = {name: (float(confusion[c, c] / confusion[c].sum()) if confusion[c].sum() else None)
-                 for c, name in enumerate(split.class_names)}
-    p_true = probs[np.arange(len(y)), y]
-    top2 = np.sort(probs, axis=1)[:, -2:] if k >= 2 else np.ones((len(y), 2))
-    margin = top2[:, 1] - top2[:, 0]
-
-    def item(i: int) -> dict[str, Any]:
-        return {"path": split.val_paths[i], "true": split.class_names[y[i]], "predicted": split.class_names[pred[i]],
-                "confidence": float(probs[i, pred[i]]), "p_true": float(p_true[i]),
-                "probabilities": [float(v) for v in probs[i]]}
-
-    wrong = [i for i in np.argsort(p_true) if pred[i] != y[i]][:review_items]
-    right = [i for i in np.argsort(margin) if pred[i] == y[i]]
-    least_sure = right[:max(0, review_items - len(wrong))]
-    return {"class_names": split.class_names, "confusion": confusion.tolist(), "per_class_accuracy": per_class,
-            "accuracy": float(np.mean(pred == y)) if len(y) else None,
-            "wrong": [item(i) for i in wrong], "least_sure": [item(i) for i in least_sure]}

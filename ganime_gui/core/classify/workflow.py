@@ -7,7 +7,10 @@ catalog connection in the thread it runs in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
+
+import numpy as np
 
 from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.classify import models as model_files
@@ -54,6 +57,7 @@ def make_project_train_job(project: Project, label_set: str, config: TrainConfig
             register(project, catalog, model_files.read_model_info(result.model_path))
             catalog.update_run(run_id, "stopped" if result.stopped else "done",
                                {"val_accuracy": result.metadata["val_accuracy"],
+                                "balanced_accuracy": result.metadata["balanced_accuracy"],
                                 "epochs": len(result.history), "skipped": len(result.skipped)})
             return result
     return job
@@ -71,6 +75,54 @@ def register(project: Project, catalog: Catalog, info: model_files.ModelInfo) ->
                                   {"created": info.meta.get("created")})
 
 
+def project_model(project: Project, name_or_path: str) -> model_files.ModelInfo:
+    """A model of the project by name, or a ``.keras`` file from elsewhere copied in with its sidecar."""
+    path = Path(name_or_path).expanduser()
+    looks_like_path = path.suffix == model_files.MODEL_SUFFIX or len(path.parts) > 1
+    if not looks_like_path:
+        return model_files.find_model(project.models_dir, name_or_path)
+    if path.is_file() and path.resolve().parent == Path(project.models_dir).resolve():
+        return model_files.read_model_info(path)
+    return model_files.import_model(project.models_dir, path)
+
+
+def last_model(project: Project, catalog: Catalog) -> model_files.ModelInfo | None:
+    """The model the project's latest finished classifier training made, else the newest in ``models/``."""
+    for run in catalog.runs("classifier"):
+        if run.state in ("done", "stopped") and run.path:
+            path = project.abspath(run.path)
+            if path.is_file():
+                return model_files.read_model_info(path)
+    models = model_files.list_models(project.models_dir)
+    return models[0] if models else None
+
+
+@dataclass
+class Scores:
+    """A model's stored predictions joined with the files they are about."""
+
+    paths: list[str]  # absolute
+    probabilities: np.ndarray  # (len(paths), len(class_names)) float32
+    class_names: list[str]
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def stored_scores(project: Project, catalog: Catalog, model_name: str) -> Scores | None:
+    """The predictions stored for ``model_name`` (by an earlier Apply), or None when there are none."""
+    record = catalog.model_record(model_name)
+    if record is None:
+        return None
+    stored = catalog.predictions_of(record.id)
+    files = catalog.file_paths(list(stored)) if stored else {}
+    ids = [fid for fid in stored if fid in files]
+    if not ids:
+        return None
+    return Scores([str(project.abspath(files[fid][0])) for fid in ids],
+                  np.array([stored[fid] for fid in ids], np.float32).reshape(len(ids), -1), list(record.classes))
+
+
 @dataclass
 class ProjectApplyResult:
     result: ApplyResult
@@ -82,7 +134,7 @@ def make_project_apply_job(project: Project, model_name: str, *, unlabelled_only
                            batch_size: int = 32) -> Job:
     """Classify the project's images (or those without a label in the model's label set); store scores."""
     def job(progress: ProgressFn, cancelled: Callable[[], bool]) -> ProjectApplyResult:
-        info = model_files.find_model(project.models_dir, model_name)
+        info = project_model(project, model_name)
         with project.open_catalog() as catalog:
             model_id = register(project, catalog, info)
             files = catalog.files_to_classify(info.label_set, unlabelled_only)

@@ -3,13 +3,19 @@
 Thumbnails are decoded off the UI thread through the worker layer; the grid shows captions at
 once and fills in pictures as they arrive. Meant for tens of images, not a whole catalog (that is
 the Sort tab's ``ThumbGridView``).
+
+Every icon is a square of ``thumb_px`` (the picture centred on it). The view sizes an item by
+its icon's actual size and, when an item's data changes, repaints only the item's new rectangle:
+a placeholder replaced by a narrower thumbnail made the item shorter, and its caption, painted
+lower before, stayed on screen as a fragment (and a stale grey block) until a scroll repainted
+everything. Same-size icons keep every item's rectangle fixed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -61,6 +67,7 @@ class ImageGrid(QListWidget):
     def set_items(self, items: list[GridItem]) -> None:
         self._generation += 1
         self.clear()
+        self.scrollToTop()
         placeholder = QPixmap(self.thumb_px, self.thumb_px)
         placeholder.fill(QColor("#e4e4e4"))
         for it in items:
@@ -93,11 +100,22 @@ class ImageGrid(QListWidget):
         by_path = {}
         for path, w, h, data in results:
             if w and h:
-                by_path[path] = QPixmap.fromImage(QImage(data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
+                by_path[path] = self._square(QImage(data, w, h, 3 * w, QImage.Format.Format_RGB888))
         for i in range(self.count()):
             pixmap = by_path.get(self.item(i).data(PATH_ROLE))
             if pixmap is not None:
                 self.item(i).setIcon(QIcon(pixmap))
+
+    def _square(self, image: QImage) -> QPixmap:
+        """``image`` centred on a transparent ``thumb_px`` square (see the module's note on repaints)."""
+        px = self.thumb_px
+        image = image.scaled(px, px, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        canvas = QPixmap(px, px)
+        canvas.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(canvas)
+        painter.drawImage((px - image.width()) // 2, (px - image.height()) // 2, image)
+        painter.end()
+        return canvas
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

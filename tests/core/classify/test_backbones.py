@@ -1,12 +1,10 @@
-import os
 import subprocess
 import sys
-import urllib.error
 
 import numpy as np
 import pytest
 
-from ganime_gui.core.classify.backbones import build_backbone, build_classifier
+from ganime_gui.core.classify.backbones import BACKBONES, build_backbone, build_classifier, default_frozen_layers
 from ganime_gui.core.jobs import UserError
 
 VGG16_BLOCKS_1_TO_4 = ["pixels",
@@ -19,13 +17,29 @@ VGG16_BLOCKS_1_TO_4 = ["pixels",
 def test_importing_the_classifier_package_does_not_import_tensorflow():
     code = ("import sys, ganime_gui.core.classify.data, ganime_gui.core.classify.backbones, "
             "ganime_gui.core.classify.features, ganime_gui.core.classify.train, ganime_gui.core.classify.apply, "
-            "ganime_gui.core.classify.models, ganime_gui.core.classify.workflow; print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+            "ganime_gui.core.classify.models, ganime_gui.core.classify.workflow, "
+            "ganime_gui.core.classify.weights, ganime_gui.core.classify.evaluation; print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
+def test_pretrained_defaults_freeze_as_the_seed_and_from_scratch_freezes_nothing(tmp_path):
+    vgg, mobilenet = BACKBONES["vgg16"], BACKBONES["mobilenet_v2"]
+    assert default_frozen_layers(vgg, "imagenet", 19) == 15  # the seed's 15 layers of VGG16
+    assert default_frozen_layers(mobilenet, "imagenet", 154) == 154  # the whole backbone
+    weights_file = tmp_path / "w.h5"
+    weights_file.write_bytes(b"x")
+    assert default_frozen_layers(vgg, str(weights_file), 19) == 15
+    for spec in BACKBONES.values():
+        assert default_frozen_layers(spec, None, 100) == default_frozen_layers(spec, "none", 100) == 0
+    # built from scratch with no frozen-layer setting: every layer trains, nothing is cached
+    clf = build_classifier("mobilenet_v2", 2, weights=None, input_size=32)
+    assert clf.frozen_layers == 0 and clf.prefix is None
+    assert all(layer.trainable for layer in clf.model.layers if layer.weights)
+
+
 def test_vgg16_as_in_the_seed_freezes_blocks_1_to_4():
-    clf = build_classifier("vgg16", 2, weights=None, input_size=64)
+    clf = build_classifier("vgg16", 2, weights=None, input_size=64, frozen_layers=15)
     assert clf.frozen_layers == 15
     assert clf.frozen_layer_names == VGG16_BLOCKS_1_TO_4
     trainable = {layer.name for layer in clf.model.layers if layer.trainable and layer.weights}
@@ -65,24 +79,6 @@ def test_weights_file_is_loaded(tmp_path):
         build_backbone("tiny_cnn", str(tmp_path / "none.h5"), 32)
     with pytest.raises(UserError, match="does not fit"):
         build_backbone("mobilenet_v2", str(path), 96)
-
-
-def test_offline_imagenet_download_is_a_user_error_and_reports_progress(monkeypatch, tmp_path):
-    from keras.src.utils import file_utils
-
-    calls = []
-
-    def failing_urlretrieve(url, filename=None, reporthook=None, data=None):
-        reporthook(0, 8192, 1000)  # Keras's hook sees the start of the transfer, then the line drops
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-
-    monkeypatch.setattr(file_utils, "urlretrieve", failing_urlretrieve)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(os.path, "expanduser", lambda p: p.replace("~", str(tmp_path)))
-    with pytest.raises(UserError, match="Could not download the ImageNet weights.*Load weights file"):
-        build_backbone("mobilenet_v2", "imagenet", 96, progress=lambda d, t, m="", **e: calls.append((d, t, e)))
-    assert calls and calls[0][2]["phase"] == "download" and calls[0][1] == 1000
-    assert file_utils.urlretrieve is failing_urlretrieve  # the progress hook was taken off again
 
 
 def test_tiny_cnn_has_no_imagenet_weights():

@@ -1,5 +1,7 @@
 """``ganime train-classifier`` and ``ganime classify`` end to end on a small labelled project."""
+import json
 import os
+import shutil
 
 import pytest
 
@@ -17,7 +19,7 @@ def test_train_classifier_then_classify_and_split(project_dir, tmp_path, capsys)
                  "--weights", "none", "--epochs", "2", "--size", "48", "--name", "cli-model", "--quiet"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "cli-model.keras" in out and "val accuracy" in out and "chibi" in out
+    assert "cli-model.keras" in out and "balanced accuracy" in out and "Recall: chibi" in out
     assert (project_dir / "models" / "cli-model.json").is_file()
 
     split = tmp_path / "split"
@@ -39,3 +41,34 @@ def test_user_errors_exit_2_with_a_message(project_dir, capsys):
     assert main(["train-classifier", "--project", str(project_dir), "--label-set", "chibi",
                  "--weights", str(project_dir / "nope.h5"), "--quiet"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_classify_with_a_model_of_another_project_copies_it_in_or_refuses_in_words(project_dir, tmp_path, capsys):
+    assert main(["train-classifier", "--project", str(project_dir), "--label-set", "chibi", "--backbone", "tiny_cnn",
+                 "--weights", "none", "--epochs", "1", "--size", "48", "--name", "theirs", "--quiet"]) == 0
+    other = labelled_figure_project(tmp_path / "other", 12, 4, labelled=0)[0].root
+    source = project_dir / "models" / "theirs.keras"
+    capsys.readouterr()
+    assert main(["classify", "--project", str(other), "--model", str(source), "--quiet"]) == 0
+    assert "Stored 12 predictions of theirs" in capsys.readouterr().out
+    copied = json.loads((other / "models" / "theirs.json").read_text())
+    assert (other / "models" / "theirs.keras").read_bytes() == source.read_bytes()
+    assert copied["class_names"] == ["chibi", "not_chibi"] and copied["imported_from"] == str(source.resolve())
+    assert main(["classify", "--project", str(other), "--model", str(source), "--quiet"]) == 0  # same model: reused
+
+    lonely = tmp_path / "lonely" / "theirs.keras"  # without its sidecar
+    lonely.parent.mkdir()
+    shutil.copy(source, lonely)
+    capsys.readouterr()
+    assert main(["classify", "--project", str(other), "--model", str(lonely), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "has no readable theirs.json beside it" in err and "Traceback" not in err
+    shutil.copy(source.with_suffix(".json"), lonely.with_suffix(".json"))
+    (other / "models" / "theirs.keras").write_bytes(b"another model of the same name")
+    assert main(["classify", "--project", str(other), "--model", str(lonely), "--quiet"]) == 2
+    assert "already has a different model named 'theirs'" in capsys.readouterr().err
+    assert main(["classify", "--project", str(other), "--model", str(tmp_path / "nope.keras"), "--quiet"]) == 2
+    assert "There is no model file at" in capsys.readouterr().err
+    assert main(["classify", "--project", str(other), "--model", "theirs", "--quiet"]) == 2  # the damaged one
+    err = capsys.readouterr().err
+    assert "Could not load the model theirs.keras" in err and "Traceback" not in err

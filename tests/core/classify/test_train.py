@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from ganime_gui.core.classify.models import load_keras_model
-from ganime_gui.core.classify.train import TrainConfig, train_classifier
+from ganime_gui.core.classify.train import BatchEnd, EarlyStop, EpochEnd, TrainConfig, train_classifier
 from ganime_gui.core.jobs import JobCancelled
 
 
@@ -23,9 +23,11 @@ def test_tiny_cnn_from_scratch_learns_chibi_vs_not_chibi(chibi_items, tmp_path):
     batches, epochs = [], []
 
     def progress(done, total, message="", **extra):
-        (batches if extra.get("phase") == "batch" else epochs if extra.get("phase") == "epoch" else []).append(extra)
+        event = extra.get("event")
+        (batches if isinstance(event, BatchEnd) else epochs if isinstance(event, EpochEnd) else []).append(event)
 
-    cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=64, epochs=15, batch_size=16, seed=0)
+    cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=64, epochs=15, batch_size=16, seed=0,
+                      early_stopping_patience=0)
     result = train_classifier(chibi_items, cfg, models_dir=tmp_path / "models", cache_dir=tmp_path / "cache",
                               label_set="chibi", progress=progress)
     assert result.metadata["val_accuracy"] >= 0.95, result.history
@@ -35,8 +37,8 @@ def test_tiny_cnn_from_scratch_learns_chibi_vs_not_chibi(chibi_items, tmp_path):
     assert np.sum(ev["confusion"]) == result.metadata["n_val"] == 80
     assert set(ev["per_class_accuracy"]) == {"chibi", "not_chibi"}
     assert len(batches) == 15 * 20 and len(epochs) == 15  # 320 training images / 16 per batch
-    assert all(0 <= b["accuracy"] <= 1 and b["loss"] >= 0 for b in batches)
-    assert batches[-1]["eta_s"] == pytest.approx(0, abs=1e-6)
+    assert all(0 <= b.accuracy <= 1 and b.loss >= 0 for b in batches)
+    assert batches[-1].eta_s == pytest.approx(0, abs=1e-6)
     meta = json.loads(result.model_path.with_suffix(".json").read_text())
     assert meta["class_names"] == ["chibi", "not_chibi"] and meta["input_size"] == 64
     assert meta["backbone"] == "tiny_cnn" and meta["label_set"] == "chibi" and meta["created"]
@@ -92,7 +94,7 @@ def test_stop_mid_epoch_saves_a_loadable_model(small_items, tmp_path, stop_at_ba
     calls = {"batches": 0}
 
     def progress(done, total, message="", **extra):
-        if extra.get("phase") == "batch":
+        if isinstance(extra.get("event"), BatchEnd):
             calls["batches"] += 1
 
     cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, epochs=5, batch_size=12)
@@ -130,9 +132,30 @@ def test_corrupt_image_is_skipped_and_training_goes_on(small_items, tmp_path, ca
 
 
 def test_early_stopping_stops_when_validation_stalls(small_items, tmp_path):
-    epochs = []
+    events = []
     cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, epochs=30, batch_size=16,
                       learning_rate=0.0, early_stopping_patience=2)  # lr 0: nothing can improve
     result = train_classifier(small_items, cfg, models_dir=tmp_path / "m", cache_dir=tmp_path / "c",
-                              progress=lambda d, t, m="", **e: epochs.append(e) if e.get("phase") == "epoch" else None)
+                              progress=lambda d, t, m="", **e: events.append(e.get("event")))
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
     assert len(result.history) == 3 and len(epochs) == 3 and result.metadata["best_epoch"] == 1
+    assert [e for e in events if isinstance(e, EarlyStop)] == [EarlyStop(epoch=3, best_epoch=1, patience=2)]
+
+
+def test_early_stopping_on_the_validation_loss_is_the_default():
+    cfg = TrainConfig()
+    assert cfg.early_stopping_patience > 0 and cfg.epochs >= 30  # a ceiling, not the seed's fixed 12
+
+
+@pytest.mark.timeout(120)
+def test_from_scratch_with_the_defaults_learns_the_chibi_split(chibi_items, tmp_path):
+    """weights none, nothing else set: nothing frozen, early stopping ends the run, classes balanced."""
+    cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, batch_size=16)
+    result = train_classifier(chibi_items[:240], cfg, models_dir=tmp_path / "m", cache_dir=tmp_path / "c",
+                              label_set="chibi")
+    meta, ev = result.metadata, result.evaluation
+    assert meta["frozen_layers"] == 0 and not meta["feature_cache"]
+    assert ev["balanced_accuracy"] >= 0.9, (ev["per_class_recall"], result.history)
+    assert all(r >= 0.8 for r in ev["per_class_recall"].values()) and ev["only_predicts"] is None
+    assert meta["epochs_trained"] < cfg.epochs  # early stopping, not the ceiling, ended it
+    assert "Trained from scratch on 240 labelled images" in meta["notes"][0]
