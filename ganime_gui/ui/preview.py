@@ -44,14 +44,14 @@ class _ImageCanvas(QWidget):
 
 class PreviewDialog(QDialog):
     """Shows what ``current()`` returns: (absolute path, caption) or None. Left/Right (h/l) call
-    ``move(-1 / +1)``; Space or Escape closes; every other key goes to ``key_handler`` (the Sort
-    tab's label keys), after which the preview follows the grid's current image."""
+    ``move(-1 / +1)``; Space or Escape closes. The Sort tab adds its label actions to the dialog
+    (and calls :meth:`refresh` after each), so the label keys work here as in the grid."""
 
     def __init__(self, current: Callable[[], tuple[Path, str] | None], move: Callable[[int], None],
-                 key_handler: Callable[[QKeyEvent], bool], parent=None):
+                 parent=None):
         super().__init__(parent)
         self.setWindowTitle("Preview")
-        self._current, self._move, self._key_handler = current, move, key_handler
+        self._current, self._move = current, move
         self.canvas = _ImageCanvas(self)
         self.caption = QLabel(self)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -88,8 +88,6 @@ class PreviewDialog(QDialog):
             self.refresh()
         elif key in (Qt.Key.Key_Right, Qt.Key.Key_L, Qt.Key.Key_Down, Qt.Key.Key_J):
             self._move(1)
-            self.refresh()
-        elif self._key_handler(event):
             self.refresh()
         else:
             super().keyPressEvent(event)

@@ -138,7 +138,7 @@ def test_switching_to_sort_gives_its_grid_the_keyboard(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: len(window.tab_widgets) == 4, timeout=30_000)
     window.activateWindow()
     window.tabs.setCurrentIndex(1)
-    window.tab("Sort").set_combo.setFocus()  # last used: a filter, as after picking a label set
+    window.tab("Sort").filters.set_combo.setFocus()  # last used: a filter, as after picking a label set
     window.tabs.setCurrentIndex(0)
     window.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.tab("Sort").view, timeout=3000)
