@@ -475,3 +475,18 @@ def test_new_files_from_a_crawl_reach_the_grid_without_moving_the_user(tab, tmp_
     tab.show()
     assert tab.model.rowCount() == before + 2
 
+
+
+@pytest.mark.parametrize("platform, key, scan, vk, expected", [
+    ("linux", Qt.Key.Key_Exclam, 10, 0x21, 1),        # US Shift+1 prints !
+    ("linux", Qt.Key.Key_section, 12, 0xa7, 3),       # German Shift+3 prints §
+    ("linux", Qt.Key.Key_Eacute, 11, 0xe9, 2),        # AZERTY 2 prints é
+    ("linux", Qt.Key.Key_Q, 24, 0x71, None),          # a letter
+    ("win32", Qt.Key.Key_Exclam, 0x02, 0x31, 1),
+    ("win32", Qt.Key.Key_Ampersand, 0x0A, 0x39, 9),
+    ("darwin", Qt.Key.Key_At, 0, 0x13, 2),
+    ("linux", Qt.Key.Key_7, 0, 0, 7),                 # no native code: Qt's key
+])
+def test_digit_of_reads_the_key_position_not_the_symbol(platform, key, scan, vk, expected):
+    from ganime_gui.ui.keys import digit_of
+    assert digit_of(key, scan, vk, platform=platform) == expected
