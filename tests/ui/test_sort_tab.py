@@ -490,3 +490,42 @@ def test_new_files_from_a_crawl_reach_the_grid_without_moving_the_user(tab, tmp_
 def test_digit_of_reads_the_key_position_not_the_symbol(platform, key, scan, vk, expected):
     from ganime_gui.ui.keys import digit_of
     assert digit_of(key, scan, vk, platform=platform) == expected
+
+
+def test_a_short_learn_as_i_sort_session_with_real_keys(tab, qtbot):
+    from ganime_gui.core.sorting.active import LearnConfig, surest
+    learning, panel = tab.learning, tab.learning.panel
+    learning.config = LearnConfig(backbone="tiny_cnn", weights=None, input_size=32, holdout=0.5)
+    panel.every_spin.setValue(6)
+    panel.enable_box.setChecked(True)          # nothing labelled yet: it waits for labels
+    assert not learning.loop.running and "next retrain in <b>6</b>" in panel.status.text()
+    tab.view.setFocus()
+    before = ids(tab, range(COUNT))
+    for k in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_2, Qt.Key.Key_1, Qt.Key.Key_2):
+        key(tab, k)
+    assert not learning.loop.running
+    key(tab, Qt.Key.Key_2)                     # the 6th new label: a round starts
+    assert learning.loop.running and "retraining" in panel.status.text()
+    qtbot.waitUntil(lambda: learning.loop.rounds == 1, timeout=60_000)
+    assert tab.current_row() == 6 and ids(tab, range(7)) == before[:7]   # my place is kept
+    assert ids(tab, range(COUNT)) != before and sorted(ids(tab, range(COUNT))) == sorted(before)
+    assert "model 1" in panel.status.text()
+    # Model-ordered page: the images it is surest are not_chibi; mark one exception, take it.
+    panel.order_combo.setCurrentIndex(panel.order_combo.findData(surest("not_chibi")))
+    scores = learning.loop.last.scores
+    ahead = [scores[i][1] for i in ids(tab, range(7, COUNT))]
+    assert ahead == sorted(ahead, reverse=True)
+    key(tab, Qt.Key.Key_P)
+    assert tab.paging.fill_label() == "not_chibi"
+    labelled = dict(tab.context.catalog.labels("chibi"))
+    page = list(tab.page_rows())
+    key(tab, Qt.Key.Key_X)
+    exception = ids(tab, [tab.current_row()])[0]
+    key(tab, Qt.Key.Key_Return)                 # one key takes the page
+    after = tab.context.catalog.labels("chibi")
+    assert {i: after[i] for i in labelled} == labelled
+    assert after[exception] == "chibi"
+    assert all(after[i] == "not_chibi" for i in ids(tab, page) if i not in labelled
+               and i != exception)
+    qtbot.waitUntil(lambda: learning.loop.rounds == 2, timeout=60_000)   # those labels count
+    assert "balanced accuracy" in panel.status.text()
