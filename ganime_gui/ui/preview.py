@@ -91,3 +91,27 @@ class PreviewDialog(QDialog):
             self.refresh()
         else:
             super().keyPressEvent(event)
+
+
+def open_preview(tab, preview: PreviewDialog | None, not_here: tuple[str, ...]) -> PreviewDialog:
+    """Show the Sort tab's current image full size; the tab's actions (but ``not_here``) and its
+    digit keys work in the preview too. Returns the dialog (made once, then reused)."""
+    if preview is None:
+        def item() -> tuple[Path, str] | None:
+            row = tab.current_row()
+            if row < 0:
+                return None
+            r, model = tab.model.rows[row], tab.model
+            return tab.context.project.abspath(r.path), (
+                f"{row + 1} / {model.rowCount()} · {Path(r.path).name} · {r.width}×{r.height} · "
+                f"{model.labels[row] or 'unlabelled'}")
+
+        preview = PreviewDialog(item, tab.move_by, tab)
+        preview.addActions([a for name, a in tab.actions.items()
+                            if name not in not_here and a.shortcuts()])
+        tab.digits.watch(preview)
+    preview.show()
+    preview.raise_()
+    preview.activateWindow()   # its keys are shortcuts: they follow the focus
+    preview.refresh()
+    return preview

@@ -16,14 +16,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ganime_gui.core.catalog.sorting import HistoryStep
 from ganime_gui.core.jobs import UserError
-from ganime_gui.core.sorting import (PaceMeter, build_queue, duplicate_rows,
-                                     find_duplicates_job, keep_best, next_unlabelled)
+from ganime_gui.core.sorting import PaceMeter, build_queue, duplicate_rows, next_unlabelled
 from ganime_gui.core.sorting.duplicates import DUPLICATE_SET, DuplicateGroup
 from ganime_gui.core.thumbs import bucket_for
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.keys import DigitRouter, make_actions
-from ganime_gui.ui.preview import PreviewDialog
-from ganime_gui.ui.sort import dialogs
+from ganime_gui.ui.preview import PreviewDialog, open_preview
+from ganime_gui.ui.sort import dialogs, duplicate_groups
 from ganime_gui.ui.sort.filter_bar import FilterBar, menu_button
 from ganime_gui.ui.sort.grid import SortGridView
 from ganime_gui.ui.sort.keys import KEYS
@@ -49,7 +48,7 @@ class SortTab(QWidget):
         self.preview: PreviewDialog | None = None
         self._own_signal = False   # labels_changed we emitted ourselves
         self._stale = False        # labels changed elsewhere while hidden
-        self._finding_duplicates = False
+        self.finding_duplicates = False
 
         self.loader = ThumbLoader(parent=self)
         self.model = ThumbModel(self.loader, self._abspath, self)
@@ -62,7 +61,7 @@ class SortTab(QWidget):
                                   ("Edit the classes of this set…",
                                    lambda: dialogs.edit_label_set(self))], self)
         self.tools_button = menu_button(self, "More", [
-            ("Find near-duplicates", self.find_duplicates),
+            ("Find near-duplicates", lambda: duplicate_groups.find(self)),
             ("Export labels to folders…", lambda: dialogs.export_folders(self)),
             ("Import labels from folders…", lambda: dialogs.import_folders(self))])
         self.learning = LearnController(self)
@@ -110,8 +109,9 @@ class SortTab(QWidget):
             "undo": self.undo, "redo": self.redo, "page_mode": self.page_bar.button.toggle,
             "mark": self.paging.toggle_marks, "fill_page": self.paging.fill,
             "fill_page_all": lambda: self.paging.fill(relabel=True),
-            "page_label": self.paging.choose_label, "keep_best": self.keep_best_of_current,
-            "keep_current": lambda: self.keep_best_of_current(use_current=True),
+            "page_label": self.paging.choose_label,
+            "keep_best": lambda: duplicate_groups.keep_best_of_current(self),
+            "keep_current": lambda: duplicate_groups.keep_best_of_current(self, use_current=True),
             "escape": self.escape, "reload": self.reload}
 
         def then_refresh(slot):
@@ -193,7 +193,7 @@ class SortTab(QWidget):
             if spec.show == "duplicates":
                 if self.groups is None:
                     self.hint_label.setText("Finding near-duplicates…")
-                    self.find_duplicates()
+                    duplicate_groups.find(self)
                     rows = []
                 else:
                     rows, groups = duplicate_rows(self.catalog, spec, self.groups)
@@ -388,64 +388,6 @@ class SortTab(QWidget):
 
     # -- preview -----------------------------------------------------------------------------------
     def open_preview(self) -> None:
-        if self.current_row() < 0:
-            return
-        if self.preview is None:
-            self.preview = PreviewDialog(self._preview_item, self.move_by, self)
-            self.preview.addActions([a for name, a in self.actions.items()
-                                     if name not in NOT_IN_PREVIEW and a.shortcuts()])
-            self.digits.watch(self.preview)
-        self.preview.show()
-        self.preview.raise_()
-        self.preview.activateWindow()   # its keys are shortcuts: they follow the focus
-        self.preview.refresh()
+        if self.current_row() >= 0:
+            self.preview = open_preview(self, self.preview, NOT_IN_PREVIEW)
 
-    def _preview_item(self) -> tuple[Path, str] | None:
-        row = self.current_row()
-        if row < 0:
-            return None
-        r = self.model.rows[row]
-        label = self.model.labels[row] or "unlabelled"
-        return self._abspath(r.path), f"{row + 1} / {self.model.rowCount()} · {Path(r.path).name} · " \
-                                      f"{r.width}×{r.height} · {label}"
-
-    # -- near-duplicates ---------------------------------------------------------------------------
-    def find_duplicates(self) -> None:
-        if self.catalog is None or self._finding_duplicates:
-            return
-        self._finding_duplicates = True
-
-        def ended():
-            self._finding_duplicates = False
-
-        def finished(groups):
-            ended()
-            self.groups = groups
-            self.context.status(f"{len(groups)} near-duplicate group(s) found.")
-            if self.spec().show == "duplicates":
-                self.reload()
-            else:
-                self.filters.select(self.filters.show_combo, "duplicates")
-
-        def failed(message):
-            ended()
-            self.context.error("Near-duplicates", message)
-
-        self.context.jobs.start(find_duplicates_job(self.context.project, self.catalog),
-                                "Find near-duplicates", on_finished=finished, on_failed=failed,
-                                on_cancelled=ended)
-
-    def keep_best_of_current(self, use_current: bool = False) -> None:
-        row = self.current_row()
-        if (row < 0 or self.spec().show != "duplicates" or self.groups is None
-                or self.model.groups is None):
-            return
-        file_id = self.model.rows[row].id
-        group = next((g for g in self.groups if file_id in g.members), None)
-        if group is None:
-            return
-        keep_best(self.catalog, group, file_id if use_current else None)
-        self.context.status(f"Kept 1, marked {len(group.members) - 1} as duplicate.")
-        first = self.model.groups.index(self.model.groups[row])
-        self.reload()   # the decided group leaves the view
-        self.set_current(min(first, self.model.rowCount() - 1))  # the next group moved up here

@@ -20,7 +20,7 @@ from ganime_gui.core.project import Project
 from ganime_gui.core.sorting import DUPLICATE_SET
 from ganime_gui.core.sorting.demo import attach_post, attach_predictions, catalog_generated
 from ganime_gui.fakebooru.figures import write_image_folder
-from ganime_gui.ui.sort import dialogs
+from ganime_gui.ui.sort import dialogs, duplicate_groups
 from ganime_gui.ui.sort_tab import SortTab
 from ganime_gui.ui.widgets.thumb_grid import ThumbKey, ThumbModel
 
@@ -401,7 +401,7 @@ def test_preview_moves_and_labels_with_the_same_keys(tab, qtbot):
 
 def test_near_duplicate_groups_keep_the_best(tab, qtbot):
     catalog = tab.context.catalog
-    tab.find_duplicates()
+    duplicate_groups.find(tab)
     qtbot.waitUntil(lambda: tab.groups is not None and tab.model.groups is not None, timeout=30000)
     assert tab.filters.show_combo.currentData() == "duplicates"
     assert len(tab.groups) >= 2 and tab.model.rowCount() >= 4
