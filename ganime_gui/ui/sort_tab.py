@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ganime_gui.core.catalog.sorting import HistoryStep
 from ganime_gui.core.jobs import UserError
@@ -71,18 +71,22 @@ class SortTab(QWidget):
         self.progress_label.setTextFormat(Qt.TextFormat.RichText)
         self.hint_label = QLabel(self)
         self.hint_label.setStyleSheet("color: palette(mid);")
+        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         top = QHBoxLayout()
         top.addWidget(self.filters, 1)
-        top.addWidget(self.page_bar)
         top.addWidget(self.tools_button)
+        modes = QHBoxLayout()
+        modes.addWidget(self.page_bar)
+        modes.addSpacing(12)
+        modes.addWidget(self.learning.panel, 1)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.progress_label, 1)
-        bottom.addWidget(self.hint_label)
+        bottom.addWidget(self.progress_label)
+        bottom.addWidget(self.hint_label, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
-        layout.addWidget(self.learning.panel)
+        layout.addLayout(modes)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
 

@@ -3,10 +3,11 @@ the model is on the labels it never saw."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QSpinBox, QWidget)
 
-from ganime_gui.core.sorting.active import DEFAULT_EVERY, UNCERTAIN, LearnLoop, surest
+from ganime_gui.core.sorting.active import (DEFAULT_EVERY, MIN_HOLDOUT, UNCERTAIN, LearnLoop,
+                                            surest)
 
 
 class LearnPanel(QWidget):
@@ -29,6 +30,8 @@ class LearnPanel(QWidget):
         self.retrain_button = QPushButton("Retrain now", self)
         self.status = QLabel(self)
         self.status.setTextFormat(Qt.TextFormat.RichText)
+        # Long figures must not widen the window: the label clips, its tooltip has them all.
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         for w in (self.enable_box, self.every_spin, self.order_combo, self.retrain_button):
@@ -58,23 +61,27 @@ class LearnPanel(QWidget):
     def show_state(self, loop: LearnLoop, backbone: str) -> None:
         if not self.enabled():
             self.status.setText("")
+            self.status.setToolTip("")
             return
         if loop.running:
             head = "retraining…"
         else:
-            head = f"next retrain in <b>{loop.until_next()}</b> labels"
-        last = loop.last
+            head = f"retrain in <b>{loop.until_next()}</b> labels"
+        last, detail = loop.last, f"Features: {backbone}, frozen."
         if last is None:
-            quality = f"no model yet (features: {backbone})"
+            quality = "no model yet"
         elif last.balanced_accuracy is None:
-            quality = (f"model {loop.rounds}: too few held-out labels to measure "
-                       f"({last.held_out}); trained on {last.trained_on}")
+            quality = (f"model {loop.rounds}: measured from {MIN_HOLDOUT} held-out labels "
+                       f"({last.held_out} now)")
+            detail += f" Trained on {last.trained_on} labels in {last.seconds:.1f} s."
         else:
             recall = ", ".join(f"{c} {r:.0%}" for c, r in last.recall.items())
             quality = (f"model {loop.rounds}: balanced accuracy <b>{last.balanced_accuracy:.0%}</b> "
-                       f"on {last.held_out} held-out labels (recall {recall}; trained on "
-                       f"{last.trained_on}, {last.seconds:.1f} s)")
+                       f"on {last.held_out} held-out labels")
+            detail += (f" Recall per class on the held-out labels: {recall}. Trained on "
+                       f"{last.trained_on} other labels in {last.seconds:.1f} s.")
         self.status.setText(f"{head} · {quality}")
+        self.status.setToolTip(detail)
 
     def _on_toggled(self, on: bool) -> None:
         for w in (self.every_spin, self.order_combo, self.retrain_button):
