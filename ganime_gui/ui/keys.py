@@ -134,22 +134,22 @@ class DigitRouter(QObject):
     def watch(self, widget) -> None:
         widget.installEventFilter(self)
 
-    def route(self, event: QKeyEvent) -> bool:
+    def action_for(self, event: QKeyEvent) -> QAction | None:
+        """The digit action this key press triggers, if any (Ctrl/Alt+digit: none)."""
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         mode = {Qt.KeyboardModifier.NoModifier: PLAIN,
                 Qt.KeyboardModifier.ShiftModifier: SHIFT}.get(mods)
         name = self._by_mode.get(mode)
-        digit = event_digit(event) if name else None
-        if digit is None or not self.enabled():
-            return False
-        self._actions[f"{name}_{digit}"].trigger()
-        return True
+        digit = event_digit(event) if name and self.enabled() else None
+        return None if digit is None else self._actions[f"{name}_{digit}"]
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.KeyPress:
-            return self.route(event)
-        if event.type() == QEvent.Type.ShortcutOverride and self.enabled() \
-                and isinstance(event, QKeyEvent) and event_digit(event) is not None:
+            action = self.action_for(event)
+            if action is not None:
+                action.trigger()
+            return action is not None
+        if event.type() == QEvent.Type.ShortcutOverride and self.action_for(event) is not None:
             event.accept()   # a digit is ours: no other shortcut takes it first
             return True
         return False

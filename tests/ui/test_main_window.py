@@ -99,10 +99,16 @@ def test_every_key_in_the_tables_is_bound_where_it_says(qtbot, window):
             assert not missing, f"{where}: {b.keys} is in the sheet but not bound: {missing}"
 
 
-def test_ctrl_digits_switch_tabs(qtbot, window):
+def test_ctrl_digits_switch_tabs_also_from_the_sort_grid(qtbot, window, tmp_path):
+    window.new_project(tmp_path / "p")
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
-    QTest.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    grid = window.tab("Sort").view
+    grid.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is grid)
+    QTest.keyClick(grid, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # a digit, with Ctrl
     assert window.tabs.currentIndex() == 2
 
 
