@@ -236,9 +236,29 @@ def make_learn_job(project: Project, label_set: str, config: LearnConfig) -> Job
         finally:
             arr.close()
         kept = [r for r, good in zip(rows, ok) if good]
-        return train_round(x, np.array([r.id for r in kept], np.int64), [r.label for r in kept],
-                           ls.classes, config, label_set, started, stats.computed)
+        result = train_round(x, np.array([r.id for r in kept], np.int64), [r.label for r in kept],
+                             ls.classes, config, label_set, started, stats.computed)
+        progress(0, 0, "Learning: scoring", event=LearnPhase("scoring"))
+        with project.open_catalog() as catalog:
+            save_round(catalog, result, config, size)
+        return result
     return job
+
+
+def learn_model_name(label_set: str) -> str:
+    return f"learn-as-i-sort-{label_set}"
+
+
+def save_round(catalog, result: LearnRound, config: LearnConfig, input_size: int) -> int:
+    """Store the round's scores as the predictions of the label set's learn-as-I-sort model (one
+    catalog record, replaced each round; no model file), so the queues' model filters, the funnel
+    and its spot checks use them. Returns the model id."""
+    model_id = catalog.register_model(
+        learn_model_name(result.label_set), "(learn as I sort)", result.label_set,
+        list(result.classes), config.backbone, input_size, result.balanced_accuracy,
+        {"learn_as_i_sort": True, "held_out": result.held_out})
+    catalog.save_predictions(model_id, {f: list(p) for f, p in result.scores.items()})
+    return model_id
 
 
 # -- the queue ---------------------------------------------------------------------------------------

@@ -94,6 +94,13 @@ def test_the_loop_retrains_after_n_labels_and_the_queue_order_changes(sorted_pro
     assert loop.rounds == 1 and result.computed_features > 0
     unlabelled = {r.id for r in build_queue(catalog, QueueSpec("chibi", show="unlabelled"))}
     assert set(result.scores) == unlabelled
+    # The scores are the label set's newest predictions: model filters and the funnel see them.
+    model_id, classes = catalog.latest_model_for("chibi")
+    assert classes == CLASSES
+    said_chibi = {r.id for r in build_queue(catalog, QueueSpec("chibi", predicted="chibi"))}
+    assert said_chibi == {i for i, p in result.scores.items() if p[0] > p[1]}
+    stored = catalog.db.scalar("SELECT COUNT(*) FROM predictions WHERE model_id = ?", (model_id,))
+    assert stored == len(unlabelled)
     queue = build_queue(catalog, QueueSpec("chibi"))
     labelled = set(catalog.labels("chibi"))
     new = reorder(queue, 3, labelled, result, UNCERTAIN)
