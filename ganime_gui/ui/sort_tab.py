@@ -24,6 +24,7 @@ from ganime_gui.ui.keys import DigitRouter, make_actions
 from ganime_gui.ui.preview import PreviewDialog, open_preview
 from ganime_gui.ui.sort import dialogs, duplicate_groups
 from ganime_gui.ui.sort.filter_bar import FilterBar, menu_button
+from ganime_gui.ui.sort.funnel_view import FunnelDialog
 from ganime_gui.ui.sort.grid import SortGridView
 from ganime_gui.ui.sort.keys import KEYS
 from ganime_gui.ui.sort.learning import LearnController
@@ -63,7 +64,8 @@ class SortTab(QWidget):
         self.tools_button = menu_button(self, "More", [
             ("Find near-duplicates", lambda: duplicate_groups.find(self)),
             ("Export labels to folders…", lambda: dialogs.export_folders(self)),
-            ("Import labels from folders…", lambda: dialogs.import_folders(self))])
+            ("Import labels from folders…", lambda: dialogs.import_folders(self)),
+            ("Funnel and spot checks…", self.open_funnel)])
         self.learning = LearnController(self)
         self.paging = PageController(self)
         self.page_bar = self.paging.bar
@@ -389,6 +391,13 @@ class SortTab(QWidget):
         self.filters.sync_visibility(self._has_model())
         if self.spec().show == "mislabelled" or self.spec().order == "uncertain":
             self.reload()
+
+    def open_funnel(self) -> FunnelDialog | None:
+        if self.catalog is None:
+            return None
+        dialog = FunnelDialog(self)
+        dialog.show()
+        return dialog
 
     # -- preview -----------------------------------------------------------------------------------
     def open_preview(self) -> None:

@@ -531,3 +531,32 @@ def test_a_short_learn_as_i_sort_session_with_real_keys(tab, qtbot, monkeypatch)
                and i != exception)
     qtbot.waitUntil(lambda: learning.loop.rounds == 2, timeout=60_000)   # those labels count
     assert "balanced accuracy" in panel.status.text()
+
+
+def test_the_funnel_dialog_counts_and_a_spot_check_is_labelled_with_keys(tab):
+    catalog = tab.context.catalog
+    everyone = ids(tab, range(COUNT))
+    attach_predictions(catalog, "chibi", ["chibi", "not_chibi"],
+                       {i: [0.1, 0.9] for i in everyone})
+    tab.context.predictions_changed.emit()
+    key(tab, Qt.Key.Key_2)
+    key(tab, Qt.Key.Key_2)
+    dialog = tab.open_funnel()
+    assert dialog.clean_combo.currentData() == "not_chibi"     # the majority class
+    shown = {dialog.stages.itemAt(r, dialog.stages.ItemRole.LabelRole).widget().text():
+             dialog.stages.itemAt(r, dialog.stages.ItemRole.FieldRole).widget().text()
+             for r in range(dialog.stages.rowCount())}
+    assert shown["Images on disk (duplicates hidden)"] == str(COUNT)
+    assert shown["Labelled by hand"] == "2 (2 clean)"
+    assert shown["Predicted clean"] == str(COUNT - 2)
+    assert "unknown" in dialog.precision.text()
+    dialog.size_spin.setValue(5)
+    dialog.draw()
+    assert tab.spec().show == "spot_check" and tab.model.rowCount() == 5
+    tab.view.setFocus()
+    for k in (Qt.Key.Key_2, Qt.Key.Key_2, Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_2):
+        key(tab, k)
+    f = dialog.refresh()
+    assert (f.checked, f.confirmed) == (5, 4)
+    assert "95% interval" in dialog.precision.text() and f.low < f.precision < f.high
+    dialog.close()

@@ -10,6 +10,6 @@ from .page import fill_page, majority_label, plan_page_fill
 from .queue import ORDERS, SHOW_MODES, QueueSpec, build_queue, duplicate_rows, next_unlabelled
 
 __all__ = ["DUPLICATE_SET", "DuplicateGroup", "ORDERS", "PaceMeter", "QueueSpec", "SHOW_MODES",
-           "build_queue", "compute_phashes_job", "duplicate_rows", "export_to_folders", "fill_page", "find_duplicate_groups",
-           "find_duplicates_job",
-           "import_from_folders", "keep_best", "majority_label", "next_unlabelled", "plan_page_fill"]
+           "build_queue", "compute_phashes_job", "duplicate_rows", "export_to_folders", "fill_page",
+           "find_duplicate_groups", "find_duplicates_job", "import_from_folders", "keep_best",
+           "majority_label", "next_unlabelled", "plan_page_fill"]

@@ -60,6 +60,7 @@ class LearnController(QObject):
             return
         if result is not None and self.tab.label_set is not None \
                 and result.label_set == self.tab.label_set.name:
+            self.tab.filters.sync_visibility(True)   # its scores are the newest predictions
             self.apply_order()
         if self.loop.due():
             self.start()
