@@ -2,17 +2,16 @@
 from pathlib import Path
 
 from ganime_gui.cli import COMMANDS
-from ganime_gui.ui.main_window import GLOBAL_SHORTCUTS, TABS, _load_tab_class
+from ganime_gui.ui.keys import markdown_table
+from ganime_gui.ui.main_window import key_sections
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_shortcut_is_in_the_readme_table():
-    rows = [("Everywhere", keys) for keys, _ in GLOBAL_SHORTCUTS]
-    for title, module, cls_name, _ in TABS:
-        rows += [(title, keys) for keys, _ in getattr(_load_tab_class(module, cls_name), "SHORTCUTS", [])]
-    missing = [row for row in rows if f"| {row[0]} | {row[1]} |" not in README]
-    assert not missing, f"add these to the README's shortcut table: {missing}"
+def test_the_readme_shortcut_table_is_the_one_generated_from_the_key_tables():
+    table = markdown_table(key_sections())
+    assert table.count("\n") > 20 and "| Sort | Shift+1 … 9 |" in table
+    assert f"\n{table}\n\n" in README, "run: python tools/readme_keys.py"
 
 
 def test_every_headless_command_is_in_the_readme():

@@ -15,6 +15,7 @@ from ganime_gui import APP_NAME, __version__
 from ganime_gui.core.jobs import UserError
 from ganime_gui.core.project import Project
 from ganime_gui.ui.context import AppContext
+from ganime_gui.ui.keys import Binding, make_actions
 from ganime_gui.ui.placeholder import MessagePanel
 from ganime_gui.ui import settings as app_settings_mod
 
@@ -28,13 +29,25 @@ TABS = [
     ("GAN", "ganime_gui.ui.gan_tab", "GanTab", "Train a GAN and watch its samples improve."),
 ]
 
-GLOBAL_SHORTCUTS = [
-    ("Ctrl+N", "New project"),
-    ("Ctrl+O", "Open project"),
-    ("Ctrl+Q", "Quit"),
-    ("Ctrl+1 … Ctrl+4", "Go to the Crawl, Sort, Train or GAN tab"),
-    ("F1", "This shortcut sheet"),
-]
+# The window's keys; each tab's are in a table of its own (KEY_TABLES). The shortcut sheet and the
+# README's table (tools/readme_keys.py) are generated from these tables.
+WINDOW_KEYS: tuple[Binding, ...] = (
+    Binding("new_project", "Ctrl+N", "New project", (QKeySequence.StandardKey.New,)),
+    Binding("open_project", "Ctrl+O", "Open project", (QKeySequence.StandardKey.Open,)),
+    Binding("quit", "Ctrl+Q", "Quit (running jobs are stopped cleanly first)", ("Ctrl+Q",)),
+    Binding("go_to_tab", "Ctrl+1 … Ctrl+4", "Go to the Crawl, Sort, Train or GAN tab",
+            ("Ctrl+{}",), count=len(TABS)),
+    Binding("shortcuts", "F1", "The shortcut sheet", ("F1",)),
+)
+KEY_TABLES = {"Crawl": "ganime_gui.ui.crawl_keys", "Sort": "ganime_gui.ui.sort.keys",
+              "Train": "ganime_gui.ui.train_keys", "GAN": "ganime_gui.ui.gan_keys"}
+
+
+def key_sections() -> list[tuple[str, tuple[Binding, ...]]]:
+    """(where, bindings): the window's, then each tab's, in tab order."""
+    return [("Everywhere", WINDOW_KEYS)] + [
+        (title, importlib.import_module(KEY_TABLES[title]).KEYS) for title, *_ in TABS
+        if title in KEY_TABLES]
 
 
 def _load_tab_class(module_name: str, class_name: str):
@@ -110,29 +123,30 @@ class MainWindow(QMainWindow):
 
     # -- menus -----------------------------------------------------------------------------------
     def _build_menus(self) -> None:
+        self.window_actions = make_actions(self, WINDOW_KEYS, {
+            "new_project": self._ask_new_project, "open_project": self._ask_open_project,
+            "quit": self.close, "go_to_tab": lambda n: self.tabs.setCurrentIndex(n - 1),
+            "shortcuts": self.show_shortcuts}, context=Qt.ShortcutContext.WindowShortcut)
         file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action(file_menu, "&New project…", QKeySequence.StandardKey.New,
-                                       self._ask_new_project)
-        self.open_action = self._action(file_menu, "&Open project…", QKeySequence.StandardKey.Open,
-                                        self._ask_open_project)
+        self.new_action = self._menu_action(file_menu, "new_project", "&New project…")
+        self.open_action = self._menu_action(file_menu, "open_project", "&Open project…")
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
         file_menu.addSeparator()
-        self.quit_action = self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
+        self.quit_action = self._menu_action(file_menu, "quit", "&Quit")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
         help_menu = self.menuBar().addMenu("&Help")
-        self.shortcuts_action = self._action(help_menu, "&Keyboard shortcuts", QKeySequence("F1"),
-                                             self.show_shortcuts)
+        self.shortcuts_action = self._menu_action(help_menu, "shortcuts", "&Keyboard shortcuts")
         self.about_action = self._action(help_menu, "&About GANime Studio", None, self._show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
-        for i in range(len(TABS)):
-            act = QAction(self)
-            act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            act.triggered.connect(lambda _=False, i=i: self.tabs.setCurrentIndex(i))
-            self.addAction(act)
+    def _menu_action(self, menu, name: str, text: str) -> QAction:
+        action = self.window_actions[name]
+        action.setText(text)
+        menu.addAction(action)
+        return action
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -265,11 +279,7 @@ class MainWindow(QMainWindow):
         box.open()  # window-modal without a nested event loop: workers keep reporting
 
     def shortcut_rows(self) -> list[tuple[str, str, str]]:
-        rows = [("Everywhere", k, d) for k, d in GLOBAL_SHORTCUTS]
-        for title, module, cls_name, _ in TABS:
-            cls = _load_tab_class(module, cls_name)
-            rows += [(title, k, d) for k, d in getattr(cls, "SHORTCUTS", [])]
-        return rows
+        return [(where, b.keys, b.text) for where, table in key_sections() for b in table]
 
     def show_shortcuts(self) -> QDialog:
         dialog = QDialog(self)

@@ -44,14 +44,14 @@ class _ImageCanvas(QWidget):
 
 class PreviewDialog(QDialog):
     """Shows what ``current()`` returns: (absolute path, caption) or None. Left/Right (h/l) call
-    ``move(-1 / +1)``; Space or Escape closes; every other key goes to ``key_handler`` (the Sort
-    tab's label keys), after which the preview follows the grid's current image."""
+    ``move(-1 / +1)``; Space or Escape closes. The Sort tab adds its label actions to the dialog
+    (and calls :meth:`refresh` after each), so the label keys work here as in the grid."""
 
     def __init__(self, current: Callable[[], tuple[Path, str] | None], move: Callable[[int], None],
-                 key_handler: Callable[[QKeyEvent], bool], parent=None):
+                 parent=None):
         super().__init__(parent)
         self.setWindowTitle("Preview")
-        self._current, self._move, self._key_handler = current, move, key_handler
+        self._current, self._move = current, move
         self.canvas = _ImageCanvas(self)
         self.caption = QLabel(self)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -89,7 +89,29 @@ class PreviewDialog(QDialog):
         elif key in (Qt.Key.Key_Right, Qt.Key.Key_L, Qt.Key.Key_Down, Qt.Key.Key_J):
             self._move(1)
             self.refresh()
-        elif self._key_handler(event):
-            self.refresh()
         else:
             super().keyPressEvent(event)
+
+
+def open_preview(tab, preview: PreviewDialog | None, not_here: tuple[str, ...]) -> PreviewDialog:
+    """Show the Sort tab's current image full size; the tab's actions (but ``not_here``) and its
+    digit keys work in the preview too. Returns the dialog (made once, then reused)."""
+    if preview is None:
+        def item() -> tuple[Path, str] | None:
+            row = tab.current_row()
+            if row < 0:
+                return None
+            r, model = tab.model.rows[row], tab.model
+            return tab.context.project.abspath(r.path), (
+                f"{row + 1} / {model.rowCount()} · {Path(r.path).name} · {r.width}×{r.height} · "
+                f"{model.labels[row] or 'unlabelled'}")
+
+        preview = PreviewDialog(item, tab.move_by, tab)
+        preview.addActions([a for name, a in tab.actions.items()
+                            if name not in not_here and a.shortcuts()])
+        tab.digits.watch(preview)
+    preview.show()
+    preview.raise_()
+    preview.activateWindow()   # its keys are shortcuts: they follow the focus
+    preview.refresh()
+    return preview

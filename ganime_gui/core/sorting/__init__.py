@@ -3,12 +3,13 @@ fills, near-duplicate groups, folder export/import and the pace of a sitting. Th
 (undo/redo that survives a restart) lives in the catalog (``Catalog.apply_label_changes``,
 ``undo_label_step``, ``redo_label_step``)."""
 from .duplicates import (DUPLICATE_SET, DuplicateGroup, compute_phashes_job, find_duplicate_groups,
-                         keep_best)
+                         find_duplicates_job, keep_best)
 from .folders import export_to_folders, import_from_folders
 from .pace import PaceMeter
-from .page import majority_label, plan_page_fill
+from .page import fill_page, majority_label, plan_page_fill
 from .queue import ORDERS, SHOW_MODES, QueueSpec, build_queue, duplicate_rows, next_unlabelled
 
 __all__ = ["DUPLICATE_SET", "DuplicateGroup", "ORDERS", "PaceMeter", "QueueSpec", "SHOW_MODES",
-           "build_queue", "compute_phashes_job", "duplicate_rows", "export_to_folders", "find_duplicate_groups",
-           "import_from_folders", "keep_best", "majority_label", "next_unlabelled", "plan_page_fill"]
+           "build_queue", "compute_phashes_job", "duplicate_rows", "export_to_folders", "fill_page",
+           "find_duplicate_groups", "find_duplicates_job", "import_from_folders", "keep_best",
+           "majority_label", "next_unlabelled", "plan_page_fill"]

@@ -77,6 +77,18 @@ def compute_phashes_job(project: Project, catalog: Catalog) -> Job:
     return job
 
 
+def find_duplicates_job(project: Project, catalog: Catalog) -> Job:
+    """Hash what has no signature yet, then group: ``job(progress, cancelled) -> groups``."""
+    hash_job = compute_phashes_job(project, catalog)
+
+    def job(progress, cancelled) -> list[DuplicateGroup]:
+        hash_job(progress, cancelled)
+        check_cancelled(cancelled)
+        progress(0, 0, "Grouping near-duplicates")
+        return find_duplicate_groups(catalog)
+    return job
+
+
 def _try_hash(project: Project, item: tuple[int, str]) -> tuple[int, str] | None:
     file_id, rel = item
     try:

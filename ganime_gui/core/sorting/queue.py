@@ -15,7 +15,9 @@ SHOW_MODES = {
     "label": "With label…",
     "mislabelled": "Probably mislabelled",
     "duplicates": "Near-duplicate groups",
+    "spot_check": "Spot check (random predicted clean)",
 }
+SPOT_SET = "spot checks"        # the label set remembering the spot-check sample (core.sorting.funnel)
 ORDERS = {
     "catalog": "Catalog order",
     "uncertain": "Most uncertain first",
@@ -69,6 +71,9 @@ def build_queue(catalog: Catalog, spec: QueueSpec) -> list[QueueRow]:
         max_bytes=spec.max_bytes, model_id=model[0] if model else None, predicted=spec.predicted,
         only_predicted=bool(needs_model), hide_label=hide,
         order=spec.order if spec.order in SQL_ORDERS else "catalog")
+    if spec.show == "spot_check":
+        sample = catalog.labels(SPOT_SET) if catalog.label_set(SPOT_SET) else {}
+        rows = [r for r in rows if r.id in sample]
     if spec.show == "mislabelled":
         classes = model[1]
         rows = [r for r in rows if r.label is not None and r.label != r.predicted]

@@ -1,0 +1,97 @@
+"""The funnel dialog (Sort tab → More → Funnel and spot checks…): counts per stage, the clean set's
+estimated precision with its interval, and the spot check that measures it."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QLabel, QPushButton, QSpinBox, QVBoxLayout)
+
+from ganime_gui.core.jobs import UserError
+from ganime_gui.core.sorting import majority_label
+from ganime_gui.core.sorting.funnel import SPOT_SIZE, Funnel, FunnelSpec, draw_spot_check, funnel
+
+
+def funnel_rows(f: Funnel) -> list[tuple[str, str]]:
+    """(stage, count) as the dialog shows them."""
+    return [
+        ("Crawled posts", f"{f.crawled}"),
+        ("Images on disk (duplicates hidden)", f"{f.on_disk}"),
+        ("Passed the tag pre-filter", f"{f.passed_tags}"),
+        ("Labelled by hand", f"{f.labelled} ({f.labelled_clean} clean)"),
+        ("Scored by a model (unlabelled)", f"{f.scored}" + (f" — {f.model}" if f.model else "")),
+        ("Predicted clean", f"{f.predicted_clean}"),
+        ("Spot-checked", f"{f.checked} of {f.sample} drawn, {f.confirmed} clean"),
+        ("Clean set (the GAN set)", f"{f.clean_set}"),
+    ]
+
+
+def precision_text(f: Funnel) -> str:
+    if f.precision is None:
+        return ("Precision unknown: draw a spot check and label its images (the interval comes "
+                "from them).")
+    return (f"Estimated precision of the clean set: <b>{f.precision:.1%}</b> (95% interval "
+            f"{f.low:.1%} – {f.high:.1%}, from {f.checked} spot checks; hand labels count as "
+            f"right).")
+
+
+class FunnelDialog(QDialog):
+    def __init__(self, tab):
+        super().__init__(tab)
+        self.tab = tab
+        self.setWindowTitle("Funnel and spot checks")
+        self.clean_combo = QComboBox(self)
+        ls = tab.label_set
+        for cls in (ls.classes if ls else ()):
+            self.clean_combo.addItem(cls, cls)
+        if ls is not None:
+            self.clean_combo.setCurrentIndex(ls.classes.index(majority_label(tab.counts, ls.classes)))
+        self.size_spin = QSpinBox(self)
+        self.size_spin.setRange(5, 1000)
+        self.size_spin.setValue(SPOT_SIZE)
+        self.stages = QFormLayout()
+        self.precision = QLabel(self)
+        self.precision.setWordWrap(True)
+        draw = QPushButton("Draw a spot check and show it", self)
+        draw.clicked.connect(self.draw)
+        controls = QHBoxLayout()
+        for w in (QLabel("Clean class"), self.clean_combo, QLabel("Spot check of"), self.size_spin,
+                  draw):
+            controls.addWidget(w)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addLayout(self.stages)
+        layout.addWidget(self.precision)
+        layout.addWidget(buttons)
+        self.clean_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.refresh()
+
+    def spec(self) -> FunnelSpec:
+        return FunnelSpec(self.tab.filters.label_set_name(), self.clean_combo.currentData() or "",
+                          self.tab.filters.tag_edit.text().strip())
+
+    def refresh(self) -> Funnel | None:
+        while self.stages.rowCount():
+            self.stages.removeRow(0)
+        try:
+            f = funnel(self.tab.catalog, self.spec())
+        except UserError as exc:
+            self.precision.setText(str(exc))
+            return None
+        tags = self.spec().tags or "none (type one in the Sort tab's tag filter)"
+        self.stages.addRow("Tag pre-filter", QLabel(tags))
+        for stage, count in funnel_rows(f):
+            self.stages.addRow(stage, QLabel(count))
+        self.precision.setText(precision_text(f))
+        return f
+
+    def draw(self) -> None:
+        try:
+            draw_spot_check(self.tab.catalog, self.spec(), self.size_spin.value())
+        except UserError as exc:
+            self.tab.context.error("Spot check", str(exc))
+            return
+        self.tab.filters.select(self.tab.filters.show_combo, "spot_check")
+        self.tab.context.status("Label the spot-check images: the funnel's estimate comes "
+                                "from them.", 10000)
+        self.refresh()

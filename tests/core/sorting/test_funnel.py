@@ -1,0 +1,85 @@
+"""The funnel's counts match the catalog; spot checks estimate the clean set's precision."""
+from __future__ import annotations
+
+import pytest
+
+from ganime_gui.core.jobs import UserError
+from ganime_gui.core.sorting import QueueSpec, build_queue
+from ganime_gui.core.sorting.demo import attach_post, attach_predictions
+from ganime_gui.core.sorting.funnel import (SPOT_SET, FunnelSpec, draw_spot_check, funnel,
+                                            wilson)
+
+SPEC = FunnelSpec("chibi", "not_chibi", tags="-multiple_girls")
+
+
+def test_wilson_interval_matches_the_textbook_values():
+    p, low, high = wilson(45, 50)
+    assert p == 0.9 and round(low, 3) == 0.786 and round(high, 3) == 0.957
+    assert wilson(10, 10)[1:] == pytest.approx((0.7225, 1.0), abs=1e-4)
+    assert wilson(0, 0) is None
+
+
+@pytest.fixture
+def tagged(sorted_project):
+    project, catalog, rows = sorted_project
+    for i, r in enumerate(rows):
+        attach_post(catalog, r["file_id"], 900 + i, r["tags"].split())
+    return project, catalog, rows
+
+
+def test_the_funnel_counts_match_the_catalog(tagged):
+    project, catalog, rows = tagged
+    solo = [r for r in rows if "multiple_girls" not in r["tags"].split()]
+    assert 0 < len(solo) < len(rows)
+    ids = [r["file_id"] for r in solo]
+    catalog.apply_label_changes("chibi", ids[:4], "not_chibi")
+    catalog.apply_label_changes("chibi", ids[4:6], "chibi")
+    before = funnel(catalog, SPEC)
+    assert (before.crawled, before.on_disk, before.passed_tags) == (len(rows), len(rows), len(solo))
+    assert (before.labelled, before.labelled_clean, before.scored, before.model) == (6, 4, 0, None)
+    assert before.precision == 1.0 and before.clean_set == 4    # hand labels only, so far
+    # A model scores every image: even ids clean, odd ones chibi.
+    attach_predictions(catalog, "chibi", ["chibi", "not_chibi"],
+                       {r["file_id"]: [0.2, 0.8] if r["file_id"] % 2 == 0 else [0.7, 0.3]
+                        for r in rows})
+    f = funnel(catalog, SPEC)
+    unlabelled = ids[6:]
+    assert f.scored == len(unlabelled) and f.model is not None
+    assert f.predicted_clean == sum(1 for i in unlabelled if i % 2 == 0)
+    assert f.clean_set == 4 + f.predicted_clean
+    assert f.precision is None or f.predicted_clean == 0         # unknown until spot-checked
+
+
+def test_a_spot_check_estimates_the_precision_with_an_interval(tagged):
+    project, catalog, rows = tagged
+    truth = {r["file_id"]: "chibi" if r["chibi"] else "not_chibi" for r in rows}
+    attach_predictions(catalog, "chibi", ["chibi", "not_chibi"],
+                       {i: [0.1, 0.9] for i in truth})             # a model that says clean always
+    sample = draw_spot_check(catalog, SPEC, size=10, seed=3)
+    solo = {r.id for r in build_queue(catalog, QueueSpec("chibi", tags=SPEC.tags))}
+    assert len(sample) == 10 and set(sample) <= solo
+    shown = [r.id for r in build_queue(catalog, QueueSpec("chibi", show="spot_check"))]
+    assert sorted(shown) == sorted(sample)
+    for i in sample:                                               # the person checks them
+        catalog.apply_label_changes("chibi", [i], truth[i])
+    f = funnel(catalog, SPEC)
+    right = sum(1 for i in sample if truth[i] == "not_chibi")
+    assert (f.sample, f.checked, f.confirmed) == (10, 10, right)
+    share, low, high = wilson(right, 10)
+    hand = right
+    pred = len(solo) - 10
+    assert f.predicted_clean == pred
+    assert f.precision == pytest.approx((hand + pred * share) / (hand + pred))
+    assert f.low == pytest.approx((hand + pred * low) / (hand + pred))
+    assert f.low <= f.precision <= f.high
+    true_precision = (hand + sum(1 for i in solo - set(sample) if truth[i] == "not_chibi")) / \
+        (hand + pred)
+    assert f.low <= true_precision <= f.high
+    again = draw_spot_check(catalog, SPEC, size=5, seed=4)        # a new sample replaces the old
+    assert set(catalog.labels(SPOT_SET)) == set(again) and not set(again) & set(sample)
+
+
+def test_a_spot_check_needs_a_model(tagged):
+    _, catalog, _ = tagged
+    with pytest.raises(UserError, match="No model"):
+        draw_spot_check(catalog, SPEC)
