@@ -124,8 +124,9 @@ class FakeBooruServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.port}"
 
     def set_faults(self, spec: str | None) -> None:
-        """Replace the active faults (counters start again)."""
+        """Replace the active faults (counters start again; files' md5s are computed again)."""
         self.faults.set(spec)
+        self.dataset.forget_file_identities()
 
     def limiter(self) -> RateLimiter | None:
         if not self.rate_limit:
@@ -185,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         req = Request(self.command, parts.path, query,
                       {k.lower(): v for k, v in self.headers.items()}, srv.base_url)
         route = srv.profile.route(req)
+        if route is None and req.path.startswith("/redirect/"):
+            route = ("file", srv.profile.redirect)
         kind = route[0] if route else "other"
         if srv.latency_ms:
             time.sleep(srv.latency_ms / 1000)
@@ -217,7 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
         them counted."""
         headers = {"Server": "nginx", "Date": formatdate(usegmt=True),
                    "Content-Type": resp.content_type, "Content-Length": str(len(resp.body)),
-                   "Connection": "close" if resp.truncate else "keep-alive"}
+                   "Connection": "close" if resp.truncate or resp.endless else "keep-alive"}
+        if resp.endless:
+            del headers["Content-Length"]
         for k, v in resp.headers:  # a fault's headers win (Server: cloudflare, Content-Type)
             headers = {h: x for h, x in headers.items() if h.lower() != k.lower()}
             headers[k] = v
@@ -232,6 +237,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = body[: len(body) // 2]
             self.close_connection = True
         self.server.stats.record(kind, self.command, self.path, resp.status, len(head_bytes) + len(body))
+        if not self.server.quiet:
+            self.log_request(resp.status, len(body))
+        if resp.endless and not head:
+            self._send_endless(head_bytes + body)
+            return
         rate = self.server.bandwidth_kbps * 1000 / 8  # bytes per second
         if not rate:
             self.wfile.write(head_bytes + body)
@@ -246,3 +256,14 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(ahead)
         if resp.truncate:
             self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _send_endless(self, start: bytes) -> None:
+        """The endless fault: padding until the client hangs up or the server stops."""
+        self.close_connection = True
+        filler = b" " * 65536
+        self.wfile.write(start)
+        try:
+            while not self.server.stopping.is_set():
+                self.wfile.write(filler)
+        except OSError:
+            pass
