@@ -180,9 +180,15 @@ class Crawler:
                        + (f" (the site takes {len(self.plan.server_tags)} tags; the rest are checked here)"
                           if self.plan.client_tags else ""))
             self._queue_pending()
-            self._list_all()
+            incomplete = None
+            try:
+                self._list_all()
+            except ListingIncomplete as exc:   # what was listed still downloads
+                incomplete = exc
             while self._futures:
                 self._drain(block=True)
+            if incomplete is not None:
+                raise incomplete
         except JobCancelled:
             state = "stopped"
         except Blocked as exc:
@@ -250,7 +256,8 @@ class Crawler:
             resp = self.client.get(request)
             return self.adapter.parse_count(resp.status_code, resp.headers, resp.content)
         except BadResponse as exc:
-            log.info("no total count from %s: %s", self.adapter.host, exc)
+            self._api_problem = str(exc)
+            self.event(f"No total count from {self.adapter.host}: {exc}")
             return None
 
     def _fetch_page(self, before_id: int | None, page_size: int) -> Page:
