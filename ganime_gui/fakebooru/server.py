@@ -91,6 +91,7 @@ class FakeBooruServer(ThreadingHTTPServer):
                  port: int = 0, faults: str | None = None, latency_ms: float = 0,
                  bandwidth_kbps: float = 0, deep_limit: int | None = None,
                  max_limit: int | None = None, rate_limit: float = 0,
+                 max_file_connections: int = 0,
                  min_height: int = 500, max_height: int = 1500,
                  api_user: str | None = None, api_key: str | None = None, api_level: str = "gold",
                  quiet: bool = True):
@@ -104,6 +105,10 @@ class FakeBooruServer(ThreadingHTTPServer):
         self.latency_ms = latency_ms
         self.bandwidth_kbps = bandwidth_kbps
         self.rate_limit = rate_limit
+        # More file downloads than this at once are answered 429 (a CDN's per-client cap); 0: none
+        self.max_file_connections = max_file_connections
+        self._files_in_flight = 0
+        self._files_lock = threading.Lock()
         self.quiet = quiet
         self.stats = Stats()
         self._limiter: RateLimiter | None = None
@@ -189,6 +194,20 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None and req.path.startswith("/redirect/"):
             route = ("file", srv.profile.redirect)
         kind = route[0] if route else "other"
+        crowded = False
+        if kind in FILE_KINDS and srv.max_file_connections:
+            with srv._files_lock:
+                crowded = srv._files_in_flight >= srv.max_file_connections
+                if not crowded:
+                    srv._files_in_flight += 1
+        try:
+            self._serve_counted(srv, req, route, kind, head, crowded)
+        finally:
+            if kind in FILE_KINDS and srv.max_file_connections and not crowded:
+                with srv._files_lock:
+                    srv._files_in_flight -= 1
+
+    def _serve_counted(self, srv, req, route, kind, head, crowded) -> None:
         if srv.latency_ms:
             time.sleep(srv.latency_ms / 1000)
         refusal = srv.faults.before_request("files" if kind in FILE_KINDS else "api",
@@ -201,7 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
         if refusal is not None and refusal.delay_s:
             time.sleep(refusal.delay_s)
         limiter = srv.limiter() if kind not in FILE_KINDS else None
-        if refusal is not None and refusal.status:
+        if crowded:
+            resp = srv.profile.rate_limited()
+        elif refusal is not None and refusal.status:
             resp = srv.profile.refused(refusal, req)
         elif limiter is not None and not limiter.allow():
             resp = srv.profile.rate_limited()

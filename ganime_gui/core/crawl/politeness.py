@@ -7,8 +7,8 @@ Two budgets per host, because sites treat the two differently:
   any number of threads share one clock.
 * **Downloads**: no fixed gap, but at most ``limit`` at once per host (default 4). The limit adapts
   the TCP way (additive increase, multiplicative decrease): a 429 or 503 halves it and holds the
-  host off for the ``Retry-After`` the server asked for; each run of ``limit`` successes in a row
-  adds one back, up to the cap.
+  host off for the ``Retry-After`` the server asked for; each run of ``GROW_AFTER`` x ``limit``
+  successes in a row adds one back, up to the cap.
 
 :data:`SHARED` is the process-wide instance: a crawl and the tag entry's autocomplete of the same
 site wait on the same clock.
@@ -25,6 +25,9 @@ from ganime_gui.core.jobs import CancelledFn, JobCancelled, never_cancelled
 
 DEFAULT_INTERVAL_S = 1.0
 DEFAULT_DOWNLOADS_PER_HOST = 4
+# Successes in a row, per slot, before the download limit grows by one again: slow on purpose,
+# so a host that pushed back is not pushed again at once.
+GROW_AFTER = 8
 
 
 def sleep_cancellable(seconds: float, cancelled: CancelledFn = never_cancelled,
@@ -103,10 +106,10 @@ class DownloadGate:
             self._cond.notify_all()
 
     def succeeded(self) -> None:
-        """Additive increase: one more slot after ``limit`` successes in a row."""
+        """Additive increase: one more slot after a long enough run of successes."""
         with self._cond:
             self._streak += 1
-            if self._streak >= self.limit and self.limit < self.cap:
+            if self._streak >= GROW_AFTER * self.limit and self.limit < self.cap:
                 self.limit = min(self.cap, self.limit + 1)
                 self._streak = 0
                 self._cond.notify_all()
