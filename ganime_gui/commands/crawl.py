@@ -1,8 +1,10 @@
 """``ganime crawl``: crawl a booru into a project, headless, with a terminal progress bar.
 
 The last line printed says how the crawl ended; the exit code says it too: 0 done, 3 blocked
-(challenge, key, rate limit, network), 130 stopped (Ctrl-C), 2 wrong input, 1 another error.
-A stopped or blocked crawl continues with ``--resume JOB``.
+(challenge, key, rate limit, network, certificate), 4 incomplete (the site's pages came back empty
+or unusable before its count was reached), 130 stopped (Ctrl-C), 2 wrong input, 1 another error.
+Running the same command again on the same project resumes an unfinished crawl of that query
+(stopped, blocked, incomplete or interrupted); ``--resume JOB`` resumes one by number.
 """
 from __future__ import annotations
 
@@ -46,11 +48,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", default=os.environ.get("GANIME_API_KEY", ""),
                         help="API key (or GANIME_API_KEY, which keeps it out of the shell history)")
     parser.add_argument("--concurrency", type=int, default=4, metavar="N",
-                        help="simultaneous downloads (default 4)")
+                        help="download threads (default 4)")
+    parser.add_argument("--per-host", type=int, default=4, metavar="N",
+                        help="downloads at once from one host (default 4); halved while the host "
+                             "answers 429/503, grown back after successes")
     parser.add_argument("--delay", type=float, default=None, metavar="S",
-                        help="seconds between requests to one host (default: the site's polite "
-                             "value, 1 s; 0 turns pacing off, for local servers only)")
-    parser.add_argument("--resume", type=int, metavar="JOB", help="continue crawl number JOB")
+                        help="seconds between API requests (list pages, counts) to one host "
+                             "(default: the site's polite value, 1 s; 0 turns pacing off, for "
+                             "local servers only). Downloads are capped by --per-host instead")
+    parser.add_argument("--resume", type=int, metavar="JOB",
+                        help="continue crawl number JOB. Without it, running the same command "
+                             "again resumes the unfinished crawl of the same site and query")
+    parser.add_argument("--new", action="store_true",
+                        help="start a new crawl even if an unfinished one has the same query")
     parser.add_argument("--list", action="store_true", help="list the project's crawls and exit")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -58,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ganime_gui.core.boorus import Credentials
     from ganime_gui.core.crawl import CrawlOptions, CrawlQuery, parse_tag_list, run_crawl
+    from ganime_gui.core.crawl.events import CrawlReport
     from ganime_gui.core.project import Project
 
     project = Project.open_or_create(args.project)
@@ -71,16 +82,24 @@ def run(args: argparse.Namespace) -> int:
         min_width=args.min_size, min_height=args.min_size, min_aspect=min_aspect,
         max_aspect=max_aspect, file_types=parse_tag_list(args.types), limit=max(0, args.limit),
         size=args.size, sample_min_px=args.sample_px)
-    options = CrawlOptions(concurrency=max(1, args.concurrency), interval_s=args.delay)
+    options = CrawlOptions(concurrency=max(1, args.concurrency), interval_s=args.delay,
+                           downloads_per_host=max(1, args.per_host))
     credentials = Credentials(args.user_id, args.api_key)
 
     status = StatusLine(lambda done, total, message, extra: f"{progress_bar(done, total)} {message}",
                         quiet=args.quiet)
+
+    def job(progress, cancelled):
+        def report(done, total, message="", event=None, **extra):
+            lines = event.lines if isinstance(event, CrawlReport) else ()
+            progress(done, total, message, events=lines)
+
+        return run_crawl(project, args.site, query, base_url=args.base_url,
+                         credentials=credentials, options=options, progress=report,
+                         cancelled=cancelled, resume_job=args.resume, continue_same=not args.new)
+
     outcome, _ = run_until_stopped(
-        lambda progress, cancelled: run_crawl(project, args.site, query, base_url=args.base_url,
-                                              credentials=credentials, options=options,
-                                              progress=progress, cancelled=cancelled,
-                                              resume_job=args.resume),
+        job,
         status, "Stopping after the downloads in flight; resume with --resume")
     print(f"Crawl {outcome.job_id}: {outcome.reason}")
     return outcome.exit_code
@@ -97,7 +116,8 @@ def _aspect(text: str) -> tuple[float, float]:
 
 
 def _print_crawls(project) -> None:
+    from ganime_gui.core.crawl.engine import live_state
     with project.open_catalog() as cat:
         for job in cat.crawls():
             tags = " ".join(job.query.get("tags", [])) or "(all)"
-            print(f"{job.id:>4}  {job.state:<8} {job.site:<10} {tags:<40} {job.end_reason or ''}")
+            print(f"{job.id:>4}  {live_state(job):<11} {job.site:<10} {tags:<40} {job.end_reason or ''}")

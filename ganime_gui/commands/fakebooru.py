@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-limit", type=int, default=None, help="largest page size served")
     parser.add_argument("--rate-limit", type=float, default=0,
                         help="API requests per second before answering 429 (0: no limit)")
+    parser.add_argument("--max-file-connections", type=int, default=0, metavar="N",
+                        help="file downloads at once before answering 429 (0: no limit)")
     parser.add_argument("--min-height", type=int, default=500, help="smallest picture height")
     parser.add_argument("--max-height", type=int, default=1500, help="largest picture height")
     parser.add_argument("--api-user", metavar="NAME",
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                              faults=args.faults, latency_ms=args.latency_ms,
                              bandwidth_kbps=args.bandwidth_kbps, deep_limit=args.deep_limit,
                              max_limit=args.max_limit, rate_limit=args.rate_limit,
+                             max_file_connections=args.max_file_connections,
                              min_height=args.min_height, max_height=args.max_height,
                              api_user=args.api_user, api_key=args.api_key, api_level=args.api_level,
                              quiet=not args.verbose)

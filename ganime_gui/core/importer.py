@@ -6,20 +6,19 @@ one, so an imported picture and a later crawl of the same post are recognised as
 """
 from __future__ import annotations
 
-import os
+import logging
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from ganime_gui.core.catalog import Catalog
-from ganime_gui.core.crawl.download import sniff_ext
-from ganime_gui.core.fsutil import safe_join
-from ganime_gui.core.images import file_md5, is_image_file
+from ganime_gui.core.crawl.download import TEMP_PREFIX, TEMP_SUFFIX, sniff_ext
+from ganime_gui.core.fsutil import DiskFull, commit, safe_join, temp_path
+from ganime_gui.core.images import ImageRejected, check_image, file_md5, is_image_file
 from ganime_gui.core.jobs import CancelledFn, JobCancelled, ProgressFn, UserError, never_cancelled, no_progress
 from ganime_gui.core.project import Project
+
+log = logging.getLogger("ganime.import")
 
 @dataclass
 class ImportResult:
@@ -28,12 +27,25 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)   # "name: why"
 
     def describe(self) -> str:
-        return (f"Imported {self.added} images; {self.already_had} were already in the project; "
-                f"{len(self.skipped)} files skipped.")
+        text = (f"Imported {self.added} images; {self.already_had} were already in the project; "
+                f"{len(self.skipped)} files skipped")
+        if not self.skipped:
+            return text + "."
+        shown = "; ".join(self.skipped[:5]) + ("; …" if len(self.skipped) > 5 else "")
+        return f"{text}: {shown}."
 
 
 def find_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if is_image_file(p))
+
+
+def outside(path: Path, folder: Path) -> bool:
+    """A symlink (or a path through one) that leads out of the folder being imported."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return True
+    return False
 
 
 def import_folder(project: Project, catalog: Catalog, folder: str | Path,
@@ -51,9 +63,19 @@ def import_folder(project: Project, catalog: Catalog, folder: str | Path,
         if cancelled():
             raise JobCancelled()
         try:
-            _import_one(project, catalog, path, images_dir, result)
-        except (OSError, UnidentifiedImageError) as exc:
-            result.skipped.append(f"{path.name}: {exc}")
+            if outside(path, folder):
+                result.skipped.append(f"{path.name}: a link to a file outside the folder")
+            else:
+                _import_one(project, catalog, path, images_dir, result)
+        except DiskFull:
+            raise
+        except ImageRejected as exc:
+            result.skipped.append(f"{path.name}: {str(exc).replace(path.name, 'the file', 1)}")
+        except OSError as exc:
+            result.skipped.append(f"{path.name}: {exc.strerror or exc}")
+        except Exception as exc:  # noqa: BLE001 - one odd file never stops an import
+            log.warning("import %s failed", path, exc_info=True)
+            result.skipped.append(f"{path.name}: {type(exc).__name__}: {exc}")
         progress(i, len(files), f"Importing {path.name}")
     progress(len(files), len(files), result.describe())
     return result
@@ -70,18 +92,12 @@ def _import_one(project: Project, catalog: Catalog, path: Path, images_dir: Path
     if ext is None:
         result.skipped.append(f"{path.name}: not a JPEG, PNG, GIF or WebP image")
         return
-    with Image.open(path) as im:
-        width, height = im.size
+    width, height = check_image(path, decode=True)   # a truncated JPEG only shows when decoded
     target = safe_join(images_dir, f"{md5}.{ext}")
     if not target.exists():
         # Copy beside the target, then rename: a killed import leaves no half file under the name.
-        fd, tmp = tempfile.mkstemp(prefix=".dl-", suffix=".part", dir=images_dir)
-        os.close(fd)
-        try:
+        with temp_path(images_dir, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX) as tmp:
             shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            commit(tmp, target)
     catalog.add_file(project.relpath(target), md5, target.stat().st_size, width, height)
     result.added += 1

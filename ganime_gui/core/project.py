@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ganime_gui.core.catalog import Catalog
+from ganime_gui.core.fsutil import commit, disk_full_error, is_disk_full, temp_path
 from ganime_gui.core.jobs import UserError
 
 CATALOG_NAME = "ganime.sqlite"
@@ -93,11 +94,34 @@ class Project:
             root.mkdir(parents=True, exist_ok=True)
             project = cls(root)
             project._ensure_layout()
-            with Catalog(project.catalog_path) as catalog:
-                catalog.ensure_default_label_sets()
+            project._create_catalog()
         except PermissionError as exc:
             raise UserError(f"Cannot create a project in {root}: permission denied.") from exc
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise disk_full_error(CATALOG_NAME, exc) from exc
+            raise
         return project
+
+    def _create_catalog(self) -> None:
+        """Build the catalog under a temporary name and rename it into place when it is
+        complete (schema and label sets): a project is whole or not a project at all."""
+        import sqlite3
+
+        with temp_path(self.root, prefix=f".{CATALOG_NAME}.", suffix=".new") as tmp:
+            tmp.unlink()   # sqlite makes the file itself
+            try:
+                with Catalog(tmp) as catalog:
+                    catalog.ensure_default_label_sets()
+                    catalog.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError as exc:
+                if "full" in str(exc).lower():
+                    raise disk_full_error(CATALOG_NAME) from exc
+                raise
+            finally:
+                for side in ("-wal", "-shm"):
+                    Path(f"{tmp}{side}").unlink(missing_ok=True)
+            commit(tmp, self.catalog_path)
 
     @classmethod
     def open(cls, root: str | Path) -> "Project":

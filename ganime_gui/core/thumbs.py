@@ -7,15 +7,13 @@ from many threads at once (atomic writes; two threads making the same thumbnail 
 """
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image
 
-from ganime_gui.core.images import flatten_to_rgb
+from ganime_gui.core.fsutil import atomic_write_bytes
+from ganime_gui.core.images import flatten_to_rgb, open_image
 
 BUCKETS = (128, 256, 512)
 BACKGROUND = (236, 236, 236)   # what transparent pixels become
@@ -41,7 +39,7 @@ def open_scaled(path: str | Path, longest: int) -> Image.Image:
     ``thumbnail(reducing_gap=...)`` uses ``reduce`` (box averaging by whole factors) before the
     final resample for the other formats, which is several times faster than a full resize.
     """
-    with Image.open(path) as img:
+    with open_image(path) as img:
         img.draft("RGB", (longest, longest))
         if getattr(img, "n_frames", 1) > 1:
             img.seek(0)
@@ -61,19 +59,9 @@ def make_thumbnail(thumbs_dir: Path, source: str | Path, md5: str, bucket: int) 
 
 
 def _write_cache_file(path: Path, data: bytes) -> None:
-    """Write via a temporary file and a rename, like fsutil.atomic_write but without fsync: a
-    cache file lost or left empty by a power cut is remade when it fails to decode, and an fsync
-    per thumbnail would cost more than making it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """An atomic write without fsync: a cache file lost or left empty by a power cut is remade
+    when it fails to decode, and an fsync per thumbnail would cost more than making it."""
+    atomic_write_bytes(path, data, fsync=False)
 
 
 def ensure_thumbnail(thumbs_dir: Path, source: str | Path, md5: str, bucket: int) -> Path:

@@ -12,7 +12,7 @@ import random
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from PIL import Image
 
@@ -96,6 +96,14 @@ class Dataset:
         self._cache_lock = threading.Lock()
         self._memo: OrderedDict = OrderedDict()
         self._draw_locks = [threading.Lock() for _ in range(64)]
+        # post -> other bytes for its file (a fault: a bomb, a repost), or None for its own
+        self.substitute: Callable[[Post], bytes | None] | None = None
+
+    def forget_file_identities(self) -> None:
+        """The files' md5s are computed again (after the faults that change bytes changed)."""
+        self._md5.clear()
+        self._file_size.clear()
+        self._by_md5.clear()
 
     # -- catalogue -------------------------------------------------------------------------------
     @property
@@ -255,8 +263,10 @@ class Dataset:
         return data
 
     def file_bytes(self, post: Post) -> bytes:
-        data = self._cached(("orig", post.index),
-                            lambda: figures.encode_image(self.image(post), post.ext))
+        data = self.substitute(post) if self.substitute is not None else None
+        if data is None:
+            data = self._cached(("orig", post.index),
+                                lambda: figures.encode_image(self.image(post), post.ext))
         if post.index not in self._md5:
             md5 = hashlib.md5(data).hexdigest()
             self._md5[post.index] = md5

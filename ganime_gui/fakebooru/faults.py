@@ -13,13 +13,25 @@ challenge          every Nth request answers a Cloudflare challenge (403,       
 drop               every Nth request closes the connection without an answer               every
 slow               every Nth request waits ``ms`` (3000) before answering                  every
 empty_page         the result page with 0-based index K comes back empty its first         page
-                   ``times`` (1) requests, though more results exist
+                   ``times`` (1) requests, though more results exist (offset and keyset
+                   paging alike: with ``id:<N`` the page index counts the posts above N)
 truncate           that fraction of files send half their bytes, then close, on their      fraction
                    first ``times`` (1) requests (Content-Length stays the full size)
 bad_md5            that fraction of files are served with other bytes than their md5      fraction
 hostile_name       that fraction of posts carry a hostile file name (``../``, absolute)     fraction
 takedown           that fraction of posts are taken down (Danbooru: their page and files   fraction
                    answer 451 Unavailable For Legal Reasons; they stay in the listing)
+bomb               that fraction of files are decompression bombs: a 140 KB PNG that     fraction
+                   claims 12000 x 12000 pixels (the listing's md5 is the bomb's)
+not_image          that fraction of files are HTML served as ``image/png``              fraction
+file_url           that fraction of posts list ``file:///etc/passwd`` as their file      fraction
+redirect_file      that fraction of files answer 302 to ``file:///etc/passwd``          fraction
+redirect_loop      that fraction of files answer 302 to their own address, for ever      fraction
+repost             that fraction of posts are exact reposts: the same bytes (and md5)    fraction
+                   as the post just before them
+oversized          the result page with 0-based index K is padded past ``mb`` (40) MiB   page
+endless            the result page K never ends (bytes until the client hangs up)       page
+deep_json          the result page K is JSON nested ``depth`` (100000) levels deep      page
 directory_string   JSON ``directory`` is a string ("539") as in older Gelbooru responses   flag
 empty_body         an empty result is an empty body instead of ``[]``                      flag
 post_object        Gelbooru envelope: a single result is an object, not a list            flag
@@ -40,14 +52,17 @@ from dataclasses import dataclass
 from ganime_gui.core.jobs import UserError
 
 EVERY_N = ("429", "503", "challenge", "drop", "slow")
-FRACTION = ("truncate", "bad_md5", "hostile_name", "takedown")
+FRACTION = ("truncate", "bad_md5", "hostile_name", "takedown", "bomb", "not_image", "file_url",
+            "redirect_file", "redirect_loop", "repost")
+PAGE_FAULTS = ("empty_page", "oversized", "endless", "deep_json")
 FLAGS = ("directory_string", "empty_body", "post_object")
 MAIN_PARAM = {**{n: "every" for n in EVERY_N}, **{n: "fraction" for n in FRACTION},
-              "empty_page": "page"}
+              **{n: "page" for n in PAGE_FAULTS}}
 DEFAULTS = {"429": {"retry_after": 1, "on": "api"}, "503": {"on": "api"},
             "challenge": {"on": "api"}, "drop": {"on": "all"}, "slow": {"ms": 3000, "on": "all"},
-            "empty_page": {"times": 1}, "truncate": {"times": 1}}
-KNOWN = (*EVERY_N, *FRACTION, *FLAGS, "empty_page")
+            "empty_page": {"times": 1}, "truncate": {"times": 1}, "oversized": {"times": 1, "mb": 40},
+            "endless": {"times": 1}, "deep_json": {"times": 1, "depth": 100_000}}
+KNOWN = (*EVERY_N, *FRACTION, *FLAGS, *PAGE_FAULTS)
 
 CHALLENGE_HTML = (
     "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title>"
@@ -166,9 +181,24 @@ class Faults:
         return conf is not None and random.Random(f"{self.seed}:{name}:{post_id}").random() < conf["fraction"]
 
     def empty_page(self, query_key: str, page_index: int) -> bool:
-        conf = self.conf.get("empty_page")
+        return self.page_fault("empty_page", query_key, page_index)
+
+    def page_fault(self, name: str, query_key: str, page_index: int) -> bool:
+        """True when the page fault ``name`` hits this page of this query (its first times)."""
+        conf = self.conf.get(name)
         return (conf is not None and page_index == conf["page"]
-                and self._first_times("empty_page", (query_key, page_index)))
+                and self._first_times(name, (query_key, page_index)))
+
+    def list_body_fault(self, query_key: str, page_index: int) -> tuple[str, dict] | None:
+        """(name, its settings) of the oversized / endless / deep_json fault hitting this page."""
+        for name in ("oversized", "endless", "deep_json"):
+            if self.page_fault(name, query_key, page_index):
+                return name, self.conf[name]
+        return None
+
+    def chosen(self, name: str, post_id: int) -> bool:
+        """Whether the fraction fault ``name`` picks this post (seeded, the same every time)."""
+        return self._chosen(name, post_id)
 
     def truncate(self, post_id: int) -> bool:
         return self._chosen("truncate", post_id) and self._first_times("truncate", (post_id,))

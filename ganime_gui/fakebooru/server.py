@@ -91,6 +91,7 @@ class FakeBooruServer(ThreadingHTTPServer):
                  port: int = 0, faults: str | None = None, latency_ms: float = 0,
                  bandwidth_kbps: float = 0, deep_limit: int | None = None,
                  max_limit: int | None = None, rate_limit: float = 0,
+                 max_file_connections: int = 0,
                  min_height: int = 500, max_height: int = 1500,
                  api_user: str | None = None, api_key: str | None = None, api_level: str = "gold",
                  quiet: bool = True):
@@ -104,6 +105,10 @@ class FakeBooruServer(ThreadingHTTPServer):
         self.latency_ms = latency_ms
         self.bandwidth_kbps = bandwidth_kbps
         self.rate_limit = rate_limit
+        # More file downloads than this at once are answered 429 (a CDN's per-client cap); 0: none
+        self.max_file_connections = max_file_connections
+        self._files_in_flight = 0
+        self._files_lock = threading.Lock()
         self.quiet = quiet
         self.stats = Stats()
         self._limiter: RateLimiter | None = None
@@ -124,8 +129,9 @@ class FakeBooruServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.port}"
 
     def set_faults(self, spec: str | None) -> None:
-        """Replace the active faults (counters start again)."""
+        """Replace the active faults (counters start again; files' md5s are computed again)."""
         self.faults.set(spec)
+        self.dataset.forget_file_identities()
 
     def limiter(self) -> RateLimiter | None:
         if not self.rate_limit:
@@ -185,7 +191,23 @@ class _Handler(BaseHTTPRequestHandler):
         req = Request(self.command, parts.path, query,
                       {k.lower(): v for k, v in self.headers.items()}, srv.base_url)
         route = srv.profile.route(req)
+        if route is None and req.path.startswith("/redirect/"):
+            route = ("file", srv.profile.redirect)
         kind = route[0] if route else "other"
+        crowded = False
+        if kind in FILE_KINDS and srv.max_file_connections:
+            with srv._files_lock:
+                crowded = srv._files_in_flight >= srv.max_file_connections
+                if not crowded:
+                    srv._files_in_flight += 1
+        try:
+            self._serve_counted(srv, req, route, kind, head, crowded)
+        finally:
+            if kind in FILE_KINDS and srv.max_file_connections and not crowded:
+                with srv._files_lock:
+                    srv._files_in_flight -= 1
+
+    def _serve_counted(self, srv, req, route, kind, head, crowded) -> None:
         if srv.latency_ms:
             time.sleep(srv.latency_ms / 1000)
         refusal = srv.faults.before_request("files" if kind in FILE_KINDS else "api",
@@ -198,7 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
         if refusal is not None and refusal.delay_s:
             time.sleep(refusal.delay_s)
         limiter = srv.limiter() if kind not in FILE_KINDS else None
-        if refusal is not None and refusal.status:
+        if crowded:
+            resp = srv.profile.rate_limited()
+        elif refusal is not None and refusal.status:
             resp = srv.profile.refused(refusal, req)
         elif limiter is not None and not limiter.allow():
             resp = srv.profile.rate_limited()
@@ -217,7 +241,9 @@ class _Handler(BaseHTTPRequestHandler):
         them counted."""
         headers = {"Server": "nginx", "Date": formatdate(usegmt=True),
                    "Content-Type": resp.content_type, "Content-Length": str(len(resp.body)),
-                   "Connection": "close" if resp.truncate else "keep-alive"}
+                   "Connection": "close" if resp.truncate or resp.endless else "keep-alive"}
+        if resp.endless:
+            del headers["Content-Length"]
         for k, v in resp.headers:  # a fault's headers win (Server: cloudflare, Content-Type)
             headers = {h: x for h, x in headers.items() if h.lower() != k.lower()}
             headers[k] = v
@@ -232,6 +258,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = body[: len(body) // 2]
             self.close_connection = True
         self.server.stats.record(kind, self.command, self.path, resp.status, len(head_bytes) + len(body))
+        if not self.server.quiet:
+            self.log_request(resp.status, len(body))
+        if resp.endless and not head:
+            self._send_endless(head_bytes + body)
+            return
         rate = self.server.bandwidth_kbps * 1000 / 8  # bytes per second
         if not rate:
             self.wfile.write(head_bytes + body)
@@ -246,3 +277,14 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(ahead)
         if resp.truncate:
             self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _send_endless(self, start: bytes) -> None:
+        """The endless fault: padding until the client hangs up or the server stops."""
+        self.close_connection = True
+        filler = b" " * 65536
+        self.wfile.write(start)
+        try:
+            while not self.server.stopping.is_set():
+                self.wfile.write(filler)
+        except OSError:
+            pass

@@ -25,7 +25,8 @@ TEST_MAX_HEIGHT = 200
 def running_fakebooru(profile: str = "safebooru", posts: int = 200, seed: int = 1,
                       faults: str | None = None, **options) -> Iterator[FakeBooruServer]:
     """Options are :class:`FakeBooruServer`'s keywords: ``latency_ms``, ``bandwidth_kbps``,
-    ``deep_limit``, ``max_limit``, ``rate_limit``, ``min_height``, ``max_height``, ``api_user``,
+    ``deep_limit``, ``max_limit``, ``rate_limit``, ``max_file_connections``, ``min_height``,
+    ``max_height``, ``api_user``,
     ``api_key``, ``api_level`` (danbooru: "gold" or "member"), ``port``."""
     options.setdefault("min_height", TEST_MIN_HEIGHT)
     options.setdefault("max_height", TEST_MAX_HEIGHT)

@@ -40,3 +40,47 @@ def test_image_files_are_known_by_suffix(tmp_path):
     for name in ("a.PNG", "b.jpg", "c.txt", ".hidden.png"):
         (tmp_path / name).write_bytes(b"x")
     assert sorted(p.name for p in tmp_path.iterdir() if is_image_file(p)) == ["a.PNG", "b.jpg"]
+
+
+# -- the safe open: pixel cap and truncation ---------------------------------------------------
+import io  # noqa: E402
+
+import pytest  # noqa: E402
+
+from ganime_gui.core.images import ImageRejected, ImageTooLarge, check_image, open_image  # noqa: E402
+from ganime_gui.fakebooru.hostile import bomb_png  # noqa: E402
+
+
+def _jpeg(size=(64, 48)) -> bytes:
+    buf = io.BytesIO()
+    Image.effect_noise(size, 60).convert("RGB").save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(tmp_path):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(bomb_png("x"))          # 144 MP in about 20 KB
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(ImageTooLarge, match="decompression bomb"):
+        open_image(bomb)
+    with pytest.raises(OSError):              # callers that skip unreadable files skip it too
+        check_image(bomb)
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(bomb_png("y", side=15_000))   # 225 MP: past Pillow's own hard limit
+    with pytest.raises(ImageTooLarge):
+        open_image(huge)
+
+
+def test_a_truncated_jpeg_is_found_by_decoding(tmp_path):
+    good, cut = tmp_path / "good.jpg", tmp_path / "cut.jpg"
+    data = _jpeg()
+    good.write_bytes(data)
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    assert check_image(good) == (64, 48)
+    assert check_image(cut, decode=False) == (64, 48)   # the header alone looks fine
+    with pytest.raises(ImageRejected, match="does not decode"):
+        check_image(cut)
+    notes = tmp_path / "notes.png"
+    notes.write_bytes(b"not an image")
+    with pytest.raises(ImageRejected):
+        open_image(notes)

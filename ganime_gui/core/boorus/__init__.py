@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .base import (AuthRequired, BadResponse, Blocked, BooruError, ChallengeBlocked, Credentials,
-                   DeepPagingRefused, NetworkError, Page, Post, RateLimited, Request, SiteAdapter,
-                   Suggestion, TagLimitExceeded, Variant)
+                   DeepPagingRefused, NetworkError, Page, Post, PostUnavailable, RateLimited,
+                   Request, SiteAdapter, Suggestion, TagLimitExceeded, Variant)
 from .danbooru import DanbooruAdapter
 from .gelbooru import GelbooruAdapter
 from .moebooru import MoebooruAdapter
@@ -38,4 +38,4 @@ def make_adapter(site: str, base_url: str | None = None,
 __all__ = ["SITES", "DEFAULT_SITE", "KNOWN_HOSTS", "make_adapter", "SiteAdapter", "Post", "Page",
            "Request", "Suggestion", "Variant", "Credentials", "BooruError", "Blocked",
            "ChallengeBlocked", "AuthRequired", "RateLimited", "NetworkError", "TagLimitExceeded",
-           "DeepPagingRefused", "BadResponse", "SafebooruHtml"]
+           "DeepPagingRefused", "BadResponse", "PostUnavailable", "SafebooruHtml"]

@@ -6,9 +6,12 @@ and retries), so every parser is testable on a saved response.
 """
 from __future__ import annotations
 
+import datetime
+import email.utils
 import html
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urljoin, urlsplit
@@ -75,6 +78,12 @@ class DeepPagingRefused(BooruError):
     """The site refuses an offset or page number this deep (keyset paging avoids it)."""
 
     kind = "deep_paging"
+
+
+class PostUnavailable(BooruError):
+    """One post's page or file is not available (taken down, restricted): skip that post."""
+
+    kind = "post_unavailable"
 
 
 class BadResponse(BooruError):
@@ -344,6 +353,9 @@ def load_json(body: bytes) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadResponse(f"The site sent something that is not JSON: {text[:120]!r}") from exc
+    except RecursionError as exc:
+        raise BadResponse("The site sent JSON nested too deeply to be a real answer; refused "
+                          "it.") from exc
 
 
 def parse_post_array(adapter: "SiteAdapter", body: bytes, make_post) -> Page:
@@ -372,13 +384,26 @@ def looks_like_challenge(status: int, headers: Mapping[str, str], body: bytes) -
     return status in (403, 503) and h.get("server", "") == "cloudflare"
 
 
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date
+    (``Wed, 21 Oct 2015 07:28:00 GMT``); None when absent or unreadable."""
     for k, v in headers.items():
-        if k.lower() == "retry-after":
-            try:
-                return max(0.0, float(v))
-            except (TypeError, ValueError):
-                return None
+        if k.lower() != "retry-after":
+            continue
+        text = str(v).strip()
+        try:
+            return max(0.0, float(text))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
     return None
 
 

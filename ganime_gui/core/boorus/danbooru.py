@@ -19,7 +19,7 @@ import base64
 from typing import Mapping
 
 from .base import (AuthRequired, BadResponse, BooruError, Credentials, DeepPagingRefused, Page, Post,
-                   Request, SiteAdapter, Suggestion, TagLimitExceeded, Variant, clean_md5, ext_of,
+                   PostUnavailable, Request, SiteAdapter, Suggestion, TagLimitExceeded, Variant, clean_md5, ext_of,
                    load_json, normalise_rating, parse_post_array, raise_for_status, split_tags, to_int)
 
 MEMBER_TAG_LIMIT = 2   # anonymous and Member accounts
@@ -98,8 +98,7 @@ class DanbooruAdapter(SiteAdapter):
                                f"site settings. {self.credential_help}")
         if status == 451:
             # Only a file or a single post gets here from a download: skip that post, go on.
-            from ganime_gui.core.crawl.download import DownloadFailed  # crawl imports boorus
-            raise DownloadFailed(f"taken down: {self.host} removed it because of a takedown "
+            raise PostUnavailable(f"taken down: {self.host} removed it because of a takedown "
                                  f"request (HTTP 451); skipped")
         raise_for_status(self, status, headers, body)
 

@@ -31,7 +31,9 @@ class Database:
             self.migrated_from = migrate(self.conn, self.path)
         except sqlite3.DatabaseError as exc:
             self.close()
-            if isinstance(exc, sqlite3.OperationalError):  # locked, read-only...: its own words
+            if is_busy(exc):
+                raise CatalogBusy(busy_message(self.path)) from exc
+            if isinstance(exc, sqlite3.OperationalError):  # read-only, full...: its own words
                 raise
             raise UserError(
                 f"The catalog {self.path.name} could not be read ({exc}). It may be damaged or not a "
@@ -93,7 +95,12 @@ class Database:
             finally:
                 self._local.depth -= 1
             return
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise CatalogBusy(busy_message(self.path)) from exc
+            raise
         self._local.depth = 1
         try:
             yield conn
@@ -104,6 +111,21 @@ class Database:
             conn.execute("COMMIT")
         finally:
             self._local.depth = 0
+
+
+class CatalogBusy(UserError):
+    """Another process holds the catalog's write lock for longer than the busy timeout."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def busy_message(path: Path) -> str:
+    return (f"The project's catalog ({path.name}) is in use by another program: another GANime "
+            f"window or command is working on this project and did not let go for "
+            f"{BUSY_TIMEOUT_S:.0f} s. Close it (or wait for it to finish), then try again.")
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -59,10 +59,11 @@ class PostsMixin:
         self.db.execute("UPDATE posts SET state = ?, file_id = COALESCE(?, file_id), error = ? "
                         "WHERE id = ?", (state, file_id, error, row_id))
 
-    def pending_posts(self, job_id: int) -> list[tuple[int, Post]]:
-        """Posts a crawl listed but has not finished downloading, oldest listing first."""
-        rows = self.db.query("SELECT id, meta FROM posts WHERE job_id = ? AND state = 'listed' "
-                             "ORDER BY id", (job_id,))
+    def pending_posts(self, job_id: int, state: str = "listed") -> list[tuple[int, Post]]:
+        """Posts a crawl listed but has not finished downloading (``state="failed"``: those
+        whose download gave up), oldest listing first."""
+        rows = self.db.query("SELECT id, meta FROM posts WHERE job_id = ? AND state = ? "
+                             "ORDER BY id", (job_id, state))
         return [(r["id"], Post.from_json(json.loads(r["meta"]))) for r in rows if r["meta"] != "{}"]
 
     def file_id_for_md5(self, md5: str | None) -> int | None:

@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from PIL import Image, ImageOps
 
-from ganime_gui.core.images import BLACK, flatten_to_rgb, is_image_file
+from ganime_gui.core.images import BLACK, flatten_to_rgb, is_image_file, open_image
 from ganime_gui.core.jobs import UserError
 
 # The seed padded with black for the classifier (white is for GAN data).
@@ -31,7 +31,7 @@ def load_image_array(path: str | os.PathLike, size: int,
     A truncated file counts as unreadable.
     """
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             im.draft("RGB", (size, size))  # JPEG: let the decoder downscale first (much faster)
             im.load()
             # ImageOps.pad resizes then centres on the padding colour: the seed's square_pad + resize.

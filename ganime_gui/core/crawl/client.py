@@ -1,27 +1,34 @@
-"""HTTP for the crawler: one session per thread, pacing, retries and the site's refusals.
+"""HTTP for the crawler: one session per thread, pacing, retries, limits and the site's refusals.
 
-Retried here (with backoff, ``Retry-After`` honoured): 429, 5xx, dropped connections, timeouts.
-Never retried: a Cloudflare challenge or a missing key. They raise :class:`Blocked` errors, so a
-refusal can never look like an empty result.
+Retried here (with backoff, ``Retry-After`` honoured in seconds or as a date): 429, 5xx, dropped
+connections, timeouts. Never retried: a Cloudflare challenge, a missing key, an untrusted
+certificate. They raise :class:`Blocked` errors, so a refusal can never look like an empty result.
+
+Limits on what a server sends: an API body is read as a stream and refused past
+``max_body_bytes`` (32 MiB); redirects are followed by hand, at most :data:`MAX_REDIRECTS` hops and
+only to http/https (never ``file:`` or another scheme). API requests wait their turn on the
+host's polite clock; downloads pass the host's adaptive gate instead (see ``politeness``).
 """
 from __future__ import annotations
 
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from ganime_gui import __version__
-from ganime_gui.core.boorus.base import (BooruError, ChallengeBlocked, NetworkError, RateLimited, Request,
-                                         looks_like_challenge, parse_retry_after)
+from ganime_gui.core.boorus.base import (BadResponse, Blocked, BooruError, ChallengeBlocked,
+                                         NetworkError, RateLimited, Request, looks_like_challenge,
+                                         parse_retry_after)
 from ganime_gui.core.jobs import CancelledFn, never_cancelled
 
-from .politeness import Politeness, sleep_cancellable
+from .politeness import SHARED, Politeness, host_of, sleep_cancellable
 
 log = logging.getLogger("ganime.crawl")
 
@@ -31,6 +38,25 @@ USER_AGENT = f"GANimeStudio/{__version__} (dataset crawler)"
 SECRET_PARAMS = ("api_key", "password_hash", "user_id", "login")
 # A host that wants us away for longer than this is treated as blocked, not waited out.
 MAX_RETRY_AFTER_S = 300.0
+MAX_REDIRECTS = 5
+MAX_BODY_BYTES = 32 << 20      # an API answer; the biggest real page (1000 posts) is about 2 MiB
+BODY_DEADLINE_S = 120.0        # an API answer that trickles in for longer is refused
+PEEK_BYTES = 65536
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+
+class CertificateRefused(Blocked):
+    kind = "certificate"
+
+
+class UnsafeRedirect(BooruError):
+    """A redirect loop, too many hops, or a hop to something that is not http(s)."""
+
+    kind = "redirect"
+
+
+class ResponseTooLarge(BadResponse):
+    kind = "too_large"
 
 
 @dataclass
@@ -62,18 +88,37 @@ def redact(params: Mapping | None) -> dict:
     return {k: ("***" if k in SECRET_PARAMS else v) for k, v in (params or {}).items()}
 
 
+def check_scheme(url: str, what: str = "address") -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeRedirect(f"the {what} {url[:120]!r} is not an http or https address; refused")
+
+
+def certificate_message(host: str) -> str:
+    return (f"The site's certificate is not trusted ({host}): the connection was refused, as a "
+            f"browser would. If the site uses a private certificate authority, set the "
+            f"REQUESTS_CA_BUNDLE environment variable to that authority's certificate file and "
+            f"resume the crawl.")
+
+
 class HttpClient:
-    def __init__(self, politeness: Politeness, policy: RetryPolicy | None = None,
+    """``get`` for API requests (paced, body capped), ``get_file`` for downloads (gated)."""
+
+    def __init__(self, politeness: Politeness | None = None, policy: RetryPolicy | None = None,
                  cancelled: CancelledFn = never_cancelled, pool_size: int = 16,
-                 notify: Callable[[str], None] | None = None):
-        self.politeness = politeness
+                 notify: Callable[[str], None] | None = None, max_body_bytes: int = MAX_BODY_BYTES,
+                 on_wait: Callable[[float], None] | None = None):
+        self.politeness = politeness or SHARED
         self.notify = notify or (lambda text: None)
+        self.on_wait = on_wait or (lambda seconds: None)
         self.policy = policy or RetryPolicy()
         self.cancelled = cancelled
         self.pool_size = pool_size
+        self.max_body_bytes = max_body_bytes
         self._local = threading.local()
         self._lock = threading.Lock()
-        self.requests = 0           # every request sent, retries included
+        self.requests = 0           # every request sent, retries and redirect hops included
+        self.throttled = 0          # answers that were 429
         self._sessions: list[requests.Session] = []
 
     @property
@@ -96,71 +141,169 @@ class HttpClient:
                 s.close()
             self._sessions.clear()
 
-    def get(self, request: Request | str, *, stream: bool = False) -> requests.Response:
-        """GET with pacing and retries. Returns the final response whatever its status, except
-        that exhausted retries and challenges raise :class:`Blocked` errors."""
+    # -- the two kinds of request ----------------------------------------------------------------
+    def get(self, request: Request | str) -> requests.Response:
+        """An API request: paced on the host's clock, its body read (capped) into ``.content``.
+        Returns the final response whatever its status, except that exhausted retries,
+        challenges and refused certificates raise :class:`Blocked` errors."""
         if isinstance(request, str):
             request = Request(request)
+        backoff, attempts = self.policy.backoff_s, self.policy.attempts
+        for attempt in range(1, attempts + 1):
+            resp = self._get(request, download=False)
+            try:
+                resp._content = read_capped(resp, self.max_body_bytes, BODY_DEADLINE_S)
+                return resp
+            except _BodyBroken as exc:
+                problem = str(exc)
+                self.notify(f"The answer from {host_of(request.url)} broke off ({problem}); trying "
+                            f"again in {backoff:.1f} s ({attempt} of {attempts}).")
+                self._wait(self.politeness.limiter(request.url), backoff, attempt, None)
+                backoff = min(backoff * 2, self.policy.max_backoff_s)
+            finally:
+                resp.close()
+        raise NetworkError(f"The answers from {host_of(request.url)} kept breaking off ({problem}) "
+                           f"after {attempts} tries. Check the network, then resume the crawl.")
+
+    def get_file(self, url: str) -> requests.Response:
+        """A download: streamed (the caller reads and closes it). The caller holds a slot of
+        the host's download gate (``politeness.gate(url).slot()``) around it."""
+        return self._get(Request(url), download=True)
+
+    # -- the loop ------------------------------------------------------------------------------
+    def _get(self, request: Request | str, download: bool) -> requests.Response:
+        if isinstance(request, str):
+            request = Request(request)
+        check_scheme(request.url, "file address" if download else "address")
         policy = self.policy
         backoff = policy.backoff_s
         last_problem = ""
+        host = host_of(request.url)
         for attempt in range(1, policy.attempts + 1):
             limiter = self.politeness.limiter(request.url)
-            self.politeness.wait_turn(request.url, self.cancelled)
-            with self._lock:
-                self.requests += 1
+            if download:
+                self._wait_hold(request.url)
+            else:
+                self.politeness.wait_turn(request.url, self.cancelled)
             try:
-                resp = self.session.get(request.url, params=request.params or None,
-                                        headers=request.headers or None, stream=stream,
-                                        timeout=policy.timeout_s)
+                resp = self._send(request)
+            except requests.exceptions.SSLError as exc:
+                raise CertificateRefused(certificate_message(host)) from exc
             except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                     requests.exceptions.InvalidSchema) as exc:
                 raise BooruError(f"{request.url} is not a usable address ({type(exc).__name__}). "
                                  f"Check the base URL.") from exc
             except requests.RequestException as exc:
                 last_problem = f"{type(exc).__name__}"
-                self.notify(f"No answer from {_host(request.url)} ({last_problem}); trying again "
+                self.notify(f"No answer from {host} ({last_problem}); trying again "
                             f"in {backoff:.1f} s ({attempt} of {policy.attempts}).")
-                self._wait(limiter, backoff, attempt)
+                self._wait(limiter, backoff, attempt, request.url if download else None)
                 backoff = min(backoff * 2, policy.max_backoff_s)
                 continue
             status = resp.status_code
             if status in (403, 503) or status == 429 or status >= 500:
-                body = resp.content[:65536] if status != 429 else b""
+                body = peek(resp) if status != 429 else b""
                 if looks_like_challenge(status, resp.headers, body):
                     resp.close()
                     raise ChallengeBlocked(
-                        f"{_host(request.url)} answered with a Cloudflare challenge (HTTP {status}): "
+                        f"{host} answered with a Cloudflare challenge (HTTP {status}): "
                         f"it wants a browser, which this crawler is not. Wait a while and resume "
                         f"the crawl, or try another mirror of the site.")
                 if status == 429 or status >= 500:
                     retry_after = parse_retry_after(resp.headers)
                     resp.close()
                     last_problem = f"HTTP {status}"
+                    if status == 429:
+                        with self._lock:
+                            self.throttled += 1
                     if retry_after is not None and retry_after > MAX_RETRY_AFTER_S:
-                        raise RateLimited(f"{_host(request.url)} asks us to wait {retry_after:.0f} s "
+                        raise RateLimited(f"{host} asks us to wait {retry_after:.0f} s "
                                           f"(HTTP {status}). Resume the crawl later.", retry_after)
                     wait = retry_after if retry_after is not None else backoff
-                    self.notify(f"{_host(request.url)} answered {last_problem}"
+                    if download and status in (429, 503):
+                        self.politeness.gate(request.url).throttled(wait)
+                    self.notify(f"{host} answered {last_problem}"
                                 + (" (too many requests)" if status == 429 else "")
                                 + f"; waiting {wait:.1f} s ({attempt} of {policy.attempts}).")
-                    self._wait(limiter, wait, attempt)
+                    self._wait(limiter, wait, attempt, request.url if download else None)
                     backoff = min(backoff * 2, policy.max_backoff_s)
                     continue
+            if download and status < 400:
+                self.politeness.gate(request.url).succeeded()
             return resp
-        host = _host(request.url)
         if last_problem == "HTTP 429":
             raise RateLimited(f"{host} kept answering 'too many requests' after {policy.attempts} "
                               f"tries. Resume the crawl later or raise the delay between requests.")
         raise NetworkError(f"Could not reach {host} ({last_problem}) after {policy.attempts} tries. "
                            f"Check the network or the base URL, then resume the crawl.")
 
-    def _wait(self, limiter, seconds: float, attempt: int) -> None:
+    def _send(self, request: Request) -> requests.Response:
+        """One request and its redirects, followed here: few hops, http(s) only, no loops."""
+        url, params, seen = request.url, request.params or None, set()
+        for _hop in range(MAX_REDIRECTS + 1):
+            with self._lock:
+                self.requests += 1
+            resp = self.session.get(url, params=params, headers=request.headers or None,
+                                    stream=True, timeout=self.policy.timeout_s,
+                                    allow_redirects=False)
+            if resp.status_code not in REDIRECT_CODES or "location" not in resp.headers:
+                return resp
+            seen.add(resp.url)
+            target = urljoin(resp.url, resp.headers["location"])
+            resp.close()
+            check_scheme(target, "redirect target")
+            if target in seen:
+                raise UnsafeRedirect(f"the address redirects in a loop ({target[:120]})")
+            url, params = target, None
+        raise UnsafeRedirect(f"more than {MAX_REDIRECTS} redirects from {request.url[:120]}")
+
+    def _wait_hold(self, url: str) -> None:
+        hold = self.politeness.gate(url).hold_remaining()
+        if hold > 0:
+            self.on_wait(hold)
+            sleep_cancellable(hold, self.cancelled)
+
+    def _wait(self, limiter, seconds: float, attempt: int, download_url: str | None) -> None:
         if attempt >= self.policy.attempts:
             return
-        limiter.hold_off(seconds)
+        if download_url is None:
+            limiter.hold_off(seconds)
+        self.on_wait(seconds)
         sleep_cancellable(seconds, self.cancelled)
+        self.on_wait(0.0)
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).netloc
+def peek(resp: requests.Response, limit: int = PEEK_BYTES) -> bytes:
+    """The first ``limit`` bytes of a streamed body (an error page), never the whole of it."""
+    try:
+        return resp.raw.read(limit, decode_content=True) or b""
+    except Exception:  # noqa: BLE001 - a broken error page tells nothing more
+        return b""
+
+
+def read_capped(resp: requests.Response, limit: int, deadline_s: float) -> bytes:
+    """A streamed body, refused past ``limit`` bytes (also when Content-Length says so) or
+    ``deadline_s`` seconds: an endless or oversized answer costs at most ``limit`` of memory."""
+    host = host_of(resp.url or "")
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ResponseTooLarge(f"{host} sent an answer of {int(declared) / 2**20:.0f} MiB, more than "
+                               f"the {limit / 2**20:.0f} MiB an API answer may have; refused it.")
+    chunks, size, start = [], 0, time.monotonic()
+    try:
+        for chunk in resp.iter_content(256 * 1024):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(f"{host} sent an answer longer than the {limit / 2**20:.0f} "
+                                       f"MiB an API answer may have (it may never end); refused it.")
+            if time.monotonic() - start > deadline_s:
+                raise ResponseTooLarge(f"{host} kept sending one answer for over {deadline_s:.0f} s; "
+                                       f"refused it.")
+    except requests.RequestException as exc:
+        raise _BodyBroken(type(exc).__name__) from exc
+    return b"".join(chunks)
+
+
+class _BodyBroken(Exception):
+    """The connection broke in the middle of an API answer: worth another try."""

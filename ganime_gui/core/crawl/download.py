@@ -2,27 +2,35 @@
 
 The final name is always ``images/<md5 of the bytes>.<type sniffed from the bytes>``: nothing a
 server sends (file name, extension, path) decides where a file lands.
+
+Per-post isolation: whatever goes wrong with one post's bytes, URL, redirects or decode raises
+:class:`DownloadFailed` with a one-line reason, and the crawl goes on without that post. Only what
+belongs to the site (a challenge, a refused key, a rate limit held, the network down: the
+:class:`Blocked` errors), a full disk and a stop request get past this module.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import tempfile
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from PIL import Image, UnidentifiedImageError
 
-from ganime_gui.core.boorus.base import Post, SiteAdapter
-from ganime_gui.core.fsutil import safe_join
+from ganime_gui.core.boorus.base import Blocked, BooruError, Post, SiteAdapter
+from ganime_gui.core.fsutil import DiskFull, commit, is_disk_full, safe_join, temp_path
+from ganime_gui.core.images import ImageRejected, check_image
 from ganime_gui.core.jobs import CancelledFn, JobCancelled, never_cancelled
 
-from .client import HttpClient
+from .client import HttpClient, peek
+
+log = logging.getLogger("ganime.crawl")
 
 CHUNK = 256 * 1024
+TEMP_PREFIX = ".dl-"
 TEMP_SUFFIX = ".part"
+MAX_FILE_BYTES = 200 << 20   # the largest booru originals (long GIFs) are about 100 MiB
 
 
 class DownloadFailed(Exception):
@@ -76,7 +84,7 @@ def sniff_ext(head: bytes) -> str | None:
 def clean_stray_parts(images_dir: Path) -> int:
     """Remove temporary files a killed crawl left behind. Returns how many."""
     n = 0
-    for p in images_dir.glob(f".dl-*{TEMP_SUFFIX}"):
+    for p in images_dir.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
         with contextlib.suppress(OSError):
             p.unlink()
             n += 1
@@ -85,46 +93,62 @@ def clean_stray_parts(images_dir: Path) -> int:
 
 def download_post(client: HttpClient, adapter: SiteAdapter, post: Post, images_dir: Path,
                   size: str = "original", min_px: int = 256, attempts: int = 3,
-                  cancelled: CancelledFn = never_cancelled) -> Downloaded:
+                  cancelled: CancelledFn = never_cancelled,
+                  max_bytes: int = MAX_FILE_BYTES) -> Downloaded:
     urls = pick_urls(post, size, min_px)
     if not urls:
         raise DownloadFailed("the post has no file URL")
     last: DownloadFailed | None = None
     for _ in range(attempts):
         try:
-            return _fetch_first(client, adapter, post, urls, images_dir, cancelled)
+            return _fetch_first(client, adapter, post, urls, images_dir, cancelled, max_bytes)
         except CorruptDownload as exc:
             last = exc
+        except (DownloadFailed, Blocked, JobCancelled, DiskFull):
+            raise
+        except BooruError as exc:      # an unsafe redirect, a taken-down post, an odd answer
+            raise DownloadFailed(_sentence(str(exc))) from exc
+        except Exception as exc:  # noqa: BLE001 - one post's trouble never ends the crawl
+            if is_disk_full(exc):
+                raise DiskFull(f"The disk is full: could not save post {post.id}'s file. Free "
+                               f"some space and resume the crawl; nothing saved was lost.") from exc
+            log.warning("post %s: unexpected %s", post.id, type(exc).__name__, exc_info=True)
+            raise DownloadFailed(f"{type(exc).__name__}: {_sentence(str(exc))}") from exc
     raise DownloadFailed(f"{last} (gave up after {attempts} tries)")
 
 
-def _fetch_first(client, adapter, post, urls, images_dir, cancelled) -> Downloaded:
+def _sentence(text: str) -> str:
+    return text.strip().rstrip(".")[:300]
+
+
+def _fetch_first(client, adapter, post, urls, images_dir, cancelled, max_bytes) -> Downloaded:
     """Try each URL until one answers (404 moves on: guessed extensions, missing samples)."""
     missing = []
     for url, verify_md5 in urls:
-        resp = client.get(url, stream=True)
-        with resp:
-            if resp.status_code == 404:
-                missing.append(url)
-                continue
-            if resp.status_code >= 400:
-                adapter.check_error(resp.status_code, resp.headers, resp.content[:2000])
-                raise DownloadFailed(f"HTTP {resp.status_code} for the file")
-            return _stream_to_file(resp, url, post, images_dir, verify_md5, cancelled)
+        with client.politeness.gate(url).slot(cancelled):
+            resp = client.get_file(url)
+            with resp:
+                if resp.status_code == 404:
+                    missing.append(url)
+                    continue
+                if resp.status_code >= 400:
+                    adapter.check_error(resp.status_code, resp.headers, peek(resp, 2000))
+                    raise DownloadFailed(f"HTTP {resp.status_code} for the file")
+                return _stream_to_file(resp, url, post, images_dir, verify_md5, cancelled, max_bytes)
     raise DownloadFailed(f"the file is gone from the site (404): {missing[0]}")
 
 
 def _stream_to_file(resp, url: str, post: Post, images_dir: Path, verify_md5: bool,
-                    cancelled: CancelledFn) -> Downloaded:
-    images_dir.mkdir(parents=True, exist_ok=True)
+                    cancelled: CancelledFn, max_bytes: int) -> Downloaded:
     expected = resp.headers.get("Content-Length")
     expected = int(expected) if expected and expected.isdigit() else None
+    if expected is not None and expected > max_bytes:
+        raise DownloadFailed(f"the file is {expected / 2**20:.0f} MiB, more than the "
+                             f"{max_bytes / 2**20:.0f} MiB a picture may have")
     digest = hashlib.md5()
-    fd, tmp_name = tempfile.mkstemp(prefix=".dl-", suffix=TEMP_SUFFIX, dir=images_dir)
-    tmp = Path(tmp_name)
-    try:
+    with temp_path(images_dir, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX) as tmp:
         written, head = 0, b""
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "wb") as fh:
             try:
                 for chunk in resp.iter_content(CHUNK):
                     if cancelled():
@@ -134,6 +158,9 @@ def _stream_to_file(resp, url: str, post: Post, images_dir: Path, verify_md5: bo
                     digest.update(chunk)
                     fh.write(chunk)
                     written += len(chunk)
+                    if written > max_bytes:
+                        raise DownloadFailed(f"the file went on past the {max_bytes / 2**20:.0f} "
+                                             f"MiB a picture may have")
             except requests.RequestException as exc:  # a cut or stalled connection mid-body
                 raise CorruptDownload(f"the connection broke after {written} bytes") from exc
         if expected is not None and written != expected:
@@ -144,19 +171,14 @@ def _stream_to_file(resp, url: str, post: Post, images_dir: Path, verify_md5: bo
         ext = sniff_ext(head)
         if ext is None:
             raise DownloadFailed("the server sent something that is not an image")
-        width = height = None
         try:
-            with Image.open(tmp) as im:
-                width, height = im.size
-        except (UnidentifiedImageError, OSError) as exc:
-            raise DownloadFailed(f"the image does not open: {exc}") from exc
+            # Bytes that match the site's md5 cannot be cut short: the header is enough. A sample
+            # has no md5 to check, so it is decoded in full.
+            width, height = check_image(tmp, decode=not (verify_md5 and post.md5))
+        except ImageRejected as exc:
+            raise DownloadFailed(_sentence(str(exc)).replace(tmp.name, "the image")) from exc
         final = safe_join(images_dir, f"{md5}.{ext}")
-        if final.exists():
-            tmp.unlink()  # the same bytes are already there
-        else:
-            os.replace(tmp, final)
-        return Downloaded(final, md5, written, width, height, url)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+        if not final.exists():   # else the same bytes are already there
+            commit(tmp, final)
+    return Downloaded(final, md5, written, width, height, url)
+

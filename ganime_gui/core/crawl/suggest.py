@@ -1,15 +1,25 @@
-"""Tag suggestions from a site's own autocomplete endpoint, for the tag entry."""
-from __future__ import annotations
+"""Tag suggestions from a site's own autocomplete endpoint, for the tag entry and the hints.
 
-import requests
+Lookups go through the crawler's :class:`HttpClient`, so they wait on the same per-host clock as
+a crawl of that site (one API request per polite interval), with a short retry policy: the user
+is typing, and an old answer is worth less than a quick "no suggestions".
+"""
+from __future__ import annotations
 
 from ganime_gui.core.boorus.base import BooruError, SiteAdapter, Suggestion
 
-from .client import USER_AGENT
+from .client import HttpClient, RetryPolicy
+
+LOOKUP_POLICY = RetryPolicy(attempts=2, backoff_s=0.5, max_backoff_s=1.0, timeout_s=5.0)
+
+
+def lookup_client() -> HttpClient:
+    """A client for one-shot lookups (autocomplete, tag counts), on the shared clocks."""
+    return HttpClient(policy=LOOKUP_POLICY, pool_size=2, max_body_bytes=2 << 20)
 
 
 def suggest_tags(adapter: SiteAdapter, prefix: str, limit: int = 10,
-                 timeout_s: float = 5.0) -> list[Suggestion]:
+                 client: HttpClient | None = None) -> list[Suggestion]:
     """Up to ``limit`` tags starting with ``prefix``, most used first; [] when the site has none.
 
     A leading '-' (an exclusion being typed) is not part of the tag. Network trouble raises
@@ -19,11 +29,15 @@ def suggest_tags(adapter: SiteAdapter, prefix: str, limit: int = 10,
     if not prefix:
         return []
     request = adapter.autocomplete_request(prefix, limit)
+    own = client is None
+    client = client or lookup_client()
     try:
-        resp = requests.get(request.url, params=request.params, timeout=timeout_s,
-                            headers={"User-Agent": USER_AGENT})
-    except requests.RequestException as exc:
-        raise BooruError(f"No tag suggestions from {adapter.host}: {type(exc).__name__}.") from exc
+        resp = client.get(request)
+    except BooruError as exc:
+        raise BooruError(f"No tag suggestions from {adapter.host}: {exc}") from exc
+    finally:
+        if own:
+            client.close()
     if resp.status_code == 404:
         return []
     adapter.check_error(resp.status_code, resp.headers, resp.content[:2000])

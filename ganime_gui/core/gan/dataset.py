@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from ganime_gui.core.fsutil import atomic_write_text
-from ganime_gui.core.images import WHITE, flatten_to_rgb, is_image_file, pad_to_square
+from ganime_gui.core.images import WHITE, flatten_to_rgb, is_image_file, open_image, pad_to_square
 from ganime_gui.core.jobs import (CancelledFn, ProgressFn, UserError, check_cancelled,
                                   never_cancelled, no_progress)
 
@@ -142,7 +142,7 @@ def prepare_dataset(paths: Iterable[str | Path], cache_dir: str | Path, resoluti
         for i, path in enumerate(paths):
             check_cancelled(cancelled)
             try:
-                with Image.open(path) as image:
+                with open_image(path) as image:
                     image.load()
                     pixels = pad_and_resize(image, resolution)
             except (OSError, ValueError, Image.DecompressionBombError) as exc:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote
 
-from ganime_gui.fakebooru import query
+from ganime_gui.fakebooru import hostile, query
 from ganime_gui.fakebooru.dataset import Dataset, Post
 from ganime_gui.fakebooru.faults import Faults, Refusal
 
@@ -36,6 +36,7 @@ class Response:
     content_type: str = "text/html; charset=utf-8"
     headers: list[tuple[str, str]] = field(default_factory=list)
     truncate: bool = False    # send half the body, then close (Content-Length stays full)
+    endless: bool = False     # no Content-Length; the body goes on until the client hangs up
 
 
 @dataclass
@@ -95,6 +96,47 @@ class Profile:
         self.dataset = dataset
         self.faults = faults
         self.options = options
+        dataset.substitute = self.substitute_bytes
+
+    def substitute_bytes(self, post: Post) -> bytes | None:
+        """The bomb, not_image and repost faults: other bytes for this post's file."""
+        faults = self.faults
+        if faults.chosen("bomb", post.id):
+            return hostile.bomb_png(f"post {post.id}")
+        if faults.chosen("not_image", post.id):
+            return hostile.not_an_image(f"post {post.id}")
+        if post.index > 0 and faults.chosen("repost", post.id):
+            return self.dataset.file_bytes(self.dataset.posts[post.index - 1])
+        return None
+
+    def file_url_fault(self, post: Post, base: str, url: str) -> str:
+        """The file_url, redirect_file and redirect_loop faults: another address for the file."""
+        if self.faults.chosen("file_url", post.id):
+            return "file:///etc/passwd"
+        for name in ("redirect_file", "redirect_loop"):
+            if self.faults.chosen(name, post.id):
+                return f"{base}/redirect/{name}/{post.id}"
+        return url
+
+    def redirect(self, req: Request) -> Response:
+        """``/redirect/redirect_file/<id>``: to a file: URL; ``/redirect/redirect_loop/<id>``: to
+        itself."""
+        target = "file:///etc/passwd" if req.path.startswith("/redirect/redirect_file/") else req.path
+        return Response(302, b"", "text/html", [("Location", target)])
+
+    def list_body(self, query_key: str, page_index: int, make: Callable[[], Response]) -> Response:
+        """A list answer, or what the oversized / endless / deep_json faults send instead."""
+        fault = self.faults.list_body_fault(query_key, page_index)
+        if fault is None:
+            return make()
+        name, conf = fault
+        if name == "deep_json":
+            return Response(200, hostile.deep_json(int(conf["depth"])), "application/json")
+        if name == "endless":
+            return Response(200, b"[", "application/json", endless=True)
+        resp = make()
+        resp.body = resp.body + b" " * int(float(conf["mb"]) * 2**20)
+        return resp
 
     @property
     def deep_limit(self) -> int:
@@ -124,9 +166,26 @@ class Profile:
 
     def page_of(self, tags: str | None, offset: int, limit: int, page_index: int) -> list[Post]:
         """``limit`` results from ``offset``; empty when the empty_page fault hits this page."""
-        if self.faults.empty_page(" ".join(sorted(set((tags or "").split()))), page_index):
+        if self.faults.empty_page(*self.page_key(tags, page_index, limit)):
             return []
         return self.search(tags)[offset: offset + limit]
+
+    def page_key(self, tags: str | None, page_index: int, limit: int) -> tuple[str, int]:
+        """(query key, page index) for the page faults. With keyset paging (``id:<N``, page
+        index 0 each time) the index counts the query's posts above N, so ``empty_page=1``
+        hits the second page however it was asked for."""
+        words = sorted(set((tags or "").split()))
+        cursor = [w for w in words if w.startswith("id:<")]
+        base = [w for w in words if not w.startswith("id:<")]
+        if cursor and limit > 0:
+            try:
+                below = int(cursor[0][4:])
+            except ValueError:
+                below = None
+            if below is not None:
+                above = sum(1 for p in self.search(" ".join(base)) if p.id >= below)
+                page_index += above // limit
+        return " ".join(base), page_index
 
     def serve_variant(self, post: Post | None, variant: str, ext: str, *, side: int = 150,
                       sample_width: int = 850) -> Response:

@@ -45,7 +45,7 @@ class Gelbooru(Safebooru):
     def stem(self, post: Post) -> str:
         return self.dataset.md5(post)
 
-    def post_by_stem(self, stem: str, directory: str) -> Post | None:
+    def post_by_stem(self, stem: str, directory: str, ext: str | None = None) -> Post | None:
         return self.dataset.by_md5(stem) if len(stem) == 32 else None
 
     def directory(self, post: Post):

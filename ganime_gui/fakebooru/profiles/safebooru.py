@@ -83,10 +83,17 @@ class Safebooru(Profile):
     def stem(self, post: Post) -> str:
         return self.dataset.stem(post)
 
-    def post_by_stem(self, stem: str, directory: str) -> Post | None:
-        """The post a file name names; an md5 not listed yet is looked for in its directory."""
+    def post_by_stem(self, stem: str, directory: str, ext: str | None = None) -> Post | None:
+        """The post a file name names; an md5 not listed yet is looked for in its directory.
+        Exact reposts share an md5: the one in this directory with this extension wins."""
         first = (int(directory) - 1) * POSTS_PER_DIRECTORY if directory.isdigit() else 0
-        return self.dataset.by_stem(stem, self.dataset.posts[first: first + POSTS_PER_DIRECTORY])
+        among = self.dataset.posts[first: first + POSTS_PER_DIRECTORY]
+        post = self.dataset.by_stem(stem, among)
+        if post is not None and len(stem) == 32 and (post.index < first or post.index >= first + len(among)
+                                                     or (ext and post.ext != ext)):
+            post = next((p for p in among if not p.legacy_name and self.stem(p) == stem
+                         and (not ext or p.ext == ext)), post)
+        return post
 
     def image_name(self, post: Post) -> str:
         return self.faults.hostile_name(post.id, f"{self.stem(post)}.{post.ext}")
@@ -94,7 +101,7 @@ class Safebooru(Profile):
     def urls(self, post: Post, base: str) -> tuple[str, str, str]:
         """(file_url, sample_url, preview_url); without a sample, sample_url is the file."""
         d, stem = self.directory(post), self.stem(post)
-        file_url = f"{base}/images/{d}/{url_name(self.image_name(post))}"
+        file_url = self.file_url_fault(post, base, f"{base}/images/{d}/{url_name(self.image_name(post))}")
         sample = f"{base}/samples/{d}/sample_{stem}.jpg" if self.dataset.sample_size(post) else file_url
         return file_url, sample, f"{base}/thumbnails/{d}/thumbnail_{stem}.jpg"
 
@@ -104,7 +111,7 @@ class Safebooru(Profile):
         prefix = AREA_PREFIX[area]
         if not stem.startswith(prefix):
             return not_found()
-        post = self.post_by_stem(stem[len(prefix):], directory)
+        post = self.post_by_stem(stem[len(prefix):], directory, ext if area == "images" else None)
         if post is None or str(self.directory(post)) != directory:
             return not_found()
         return self.serve_variant(post, AREA_VARIANT[area], ext, side=self.thumb_side)
@@ -123,8 +130,10 @@ class Safebooru(Profile):
             count = len(self.search(tags))
             posts = self.page_of(tags, pid * limit, limit, pid)
         if req.query.get("json") == "1":
-            return self.posts_json(req, posts, count, pid * limit, limit)
-        return self.posts_xml(req, posts, count, pid * limit)
+            return self.list_body(*self.page_key(tags, pid, limit),
+                                  lambda: self.posts_json(req, posts, count, pid * limit, limit))
+        return self.list_body(*self.page_key(tags, pid, limit),
+                              lambda: self.posts_xml(req, posts, count, pid * limit))
 
     def too_deep(self, req: Request) -> Response:
         return xml_response(self.deep_error)

@@ -9,6 +9,7 @@ from crawl_helpers import assert_files_match_names, crawl, fast_options, image_f
 
 from ganime_gui.core.boorus import Credentials
 from ganime_gui.core.crawl import CrawlQuery, run_crawl
+from ganime_gui.core.crawl.events import CrawlReport
 
 
 def _downloaded_ids(project, site_key=None) -> set[int]:
@@ -187,8 +188,8 @@ def test_stop_then_resume_gets_the_rest(fakebooru, project):
     booru = fakebooru("safebooru", posts=200)
     stop = threading.Event()
 
-    def progress(done, total, message="", **extra):
-        if extra.get("stats", {}).get("downloaded", 0) >= 30:
+    def progress(done, total, message="", event=None, **extra):
+        if isinstance(event, CrawlReport) and event.stats.downloaded >= 30:
             stop.set()
 
     out = crawl(project, booru, options=fast_options(page_size=50, concurrency=2),
@@ -224,16 +225,17 @@ def test_html_fallback_when_the_api_is_broken(fakebooru, project, monkeypatch):
     assert_files_match_names(project)
 
 
-def test_polite_pacing_spaces_requests_to_a_host(fakebooru, project):
+def test_api_requests_are_paced_while_downloads_run_side_by_side(fakebooru, project):
     import time
-    booru = fakebooru("safebooru", posts=10)
+    booru = fakebooru("safebooru", posts=24, latency_ms=100)
     t0 = time.monotonic()
-    out = crawl(project, booru, options=fast_options(interval_s=0.08, concurrency=4))
+    out = crawl(project, booru, options=fast_options(interval_s=0.6, concurrency=4))
     elapsed = time.monotonic() - t0
-    requests = booru.stats.total            # 1 count + 1 page + 10 files
-    assert out.state == "done" and requests == 12
-    # Four download threads, yet one request per 0.08 s for the host.
-    assert elapsed >= (requests - 1) * 0.08
+    assert out.state == "done" and booru.stats["api"] == 2 and booru.stats["file"] == 24
+    # The count and the page wait 0.6 s for each other; 24 files of 100 ms each take 2.4 s one
+    # at a time, and about 0.6 s four at a time with no gap between them.
+    assert elapsed >= 0.6
+    assert elapsed < 0.6 + 0.2 + 1.8, elapsed
 
 
 def test_stray_partial_files_are_cleaned(fakebooru, project):

@@ -74,3 +74,30 @@ def test_cli_blocked_exit_code(fakebooru, tmp_path, capsys):
                  "--base-url", booru.base_url, "--delay", "0", "--quiet"])
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert code == 3 and "Blocked" in last and "API key" in last
+
+
+def test_import_skips_and_lists_what_it_cannot_use(project, tmp_path):
+    from ganime_gui.fakebooru.hostile import bomb_png
+
+    folder, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    buf = io.BytesIO()
+    Image.effect_noise((80, 60), 50).convert("RGB").save(buf, "JPEG")
+    jpeg = buf.getvalue()
+    (folder / "a_bomb.png").write_bytes(bomb_png("import"))
+    (folder / "b_cut.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    (folder / "c_text.jpg").write_bytes(b"hello")
+    (elsewhere / "secret.png").write_bytes(_png("green"))
+    (folder / "d_link.png").symlink_to(elsewhere / "secret.png")
+    (folder / "e_good.png").write_bytes(_png("red"))
+    (folder / "f_good.jpg").write_bytes(jpeg)
+    with project.open_catalog() as cat:
+        result = import_folder(project, cat, folder)
+    assert result.added == 2
+    skipped = dict(line.split(": ", 1) for line in result.skipped)
+    assert set(skipped) == {"a_bomb.png", "b_cut.jpg", "c_text.jpg", "d_link.png"}
+    assert "decompression bomb" in skipped["a_bomb.png"]
+    assert "does not decode" in skipped["b_cut.jpg"]
+    assert "outside the folder" in skipped["d_link.png"]
+    assert "4 files skipped: a_bomb.png" in result.describe()
