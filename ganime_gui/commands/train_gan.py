@@ -26,11 +26,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     length.add_argument("--kimg", type=float, help="train until this many thousand real images were shown")
     parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH,
                         help=f"architecture (default {DEFAULT_ARCH})")
-    parser.add_argument("--batch", type=int, default=64, help="global batch size (default 64)")
+    parser.add_argument("--preset", choices=["auto", "cpu", "gpu"], default="auto",
+                        help="settings for the machine: cpu (width 32, batch 32), gpu (width 64, batch 64), "
+                        "or auto (gpu when TensorFlow has a GPU; the default)")
+    parser.add_argument("--batch", type=int, default=None, help="global batch size (default: the preset's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
-    parser.add_argument("--latent", type=int, default=128, help="latent size (default 128)")
-    parser.add_argument("--channels", type=int, default=64, help="base channel width (default 64)")
+    parser.add_argument("--latent", type=int, default=None, help="latent size (default: the preset's, 128)")
+    parser.add_argument("--channels", type=int, default=None, help="base channel width (default: the preset's)")
     parser.add_argument("--mirror", action="store_true", help="random left-right flips of the training images")
     parser.add_argument("--augment-target", type=float, default=None,
                         help="adapt the DiffAugment strength to this overfitting target (ADA; e.g. 0.6)")
@@ -65,9 +68,18 @@ def _build_config(args) -> GanConfig:
     if args.resume:
         config = resume_config(args.out, **_schedule(args))
     else:
-        config = GanConfig(arch=args.arch, resolution=args.res, latent_dim=args.latent,
-                           base_channels=args.channels, batch_size=args.batch, seed=args.seed,
-                           mirror=args.mirror, augment_target=args.augment_target, **_schedule(args))
+        from ganime_gui.core.gan.presets import PRESETS, machine_choice
+
+        choice = machine_choice() if args.preset == "auto" else None
+        preset = choice.preset if choice else PRESETS[args.preset]
+        sizes = {k: v for k, v in (("latent_dim", args.latent), ("base_channels", args.channels),
+                                   ("batch_size", args.batch)) if v is not None}
+        config = preset.config(arch=args.arch, resolution=args.res, seed=args.seed, mirror=args.mirror,
+                               augment_target=args.augment_target, **sizes, **_schedule(args))
+        if sizes:
+            config.preset = ""  # hand-set sizes: not the preset any more
+        print(f"Preset: {preset.title}" + (f" ({choice.reason})" if choice else "")
+              + (f"; overridden: {', '.join(f'{k} {v}' for k, v in sizes.items())}" if sizes else ""))
     if args.steps is not None:
         config.total_kimg = args.steps * config.images_per_step / 1000.0
     elif args.kimg is not None:

@@ -23,8 +23,10 @@ from ganime_gui.core.gan import runs
 from ganime_gui.core.timefmt import format_duration
 from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
 from ganime_gui.core.gan.dataset import RESOLUTIONS, list_image_files
+from ganime_gui.core.gan.presets import LONG_RUN_S
 from ganime_gui.core.jobs import UserError
 from ganime_gui.ui.context import AppContext
+from ganime_gui.ui.gan.preset_box import PresetBox
 from ganime_gui.ui.widgets.image_view import ImageView
 from ganime_gui.ui.widgets.live_plot import LivePlot
 from ganime_gui.ui.widgets.side_panel import side_panel
@@ -66,8 +68,17 @@ class GanTab(QWidget):
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        scroll = side_panel(self._data_box(), self._model_box(), self._run_buttons(), self._stats_box(),
-                            max_width=380)
+        from ganime_gui.core.gan.presets import machine_choice
+
+        self.preset_box = PresetBox(machine_choice())
+        self.preset_box.preset_chosen.connect(self.apply_preset)
+        scroll = side_panel(self._data_box(), self.preset_box, self._model_box(), self._run_buttons(),
+                            self._stats_box(), max_width=380)
+        self.apply_preset(self.preset_box.choice.preset)
+        for spin in (self.batch_spin, self.kimg_spin, self.width_spin, self.latent_spin):
+            spin.valueChanged.connect(self._on_size_edited)
+        self.res_combo.currentIndexChanged.connect(self._on_size_edited)
+        self.arch_combo.currentIndexChanged.connect(self._on_size_edited)
 
         self.grid_title = QLabel("No run yet")
         self.grid_title.setStyleSheet("font-weight: 600")
@@ -330,12 +341,79 @@ class GanTab(QWidget):
         return paths_with_label(catalog, project, *source)
 
     def config_from_form(self) -> GanConfig:
-        return GanConfig(arch=self.arch_combo.currentData(), resolution=self.res_combo.currentData(),
-                         batch_size=self.batch_spin.value(), total_kimg=self.kimg_spin.value(),
-                         preview_every_kimg=self.preview_spin.value(),
-                         checkpoint_every_kimg=self.checkpoint_spin.value(),
-                         base_channels=self.width_spin.value(), latent_dim=self.latent_spin.value(),
-                         seed=self.seed_spin.value(), mirror=self.mirror_check.isChecked())
+        config = GanConfig(arch=self.arch_combo.currentData(), resolution=self.res_combo.currentData(),
+                           batch_size=self.batch_spin.value(), total_kimg=self.kimg_spin.value(),
+                           preview_every_kimg=self.preview_spin.value(),
+                           checkpoint_every_kimg=self.checkpoint_spin.value(),
+                           base_channels=self.width_spin.value(), latent_dim=self.latent_spin.value(),
+                           seed=self.seed_spin.value(), mirror=self.mirror_check.isChecked())
+        config.preset = self._matching_preset(config)
+        return config
+
+    # -- presets and the plan --------------------------------------------------------------------
+    def apply_preset(self, preset) -> None:
+        """Fill the form's sizes from a preset (the architecture and data stay as chosen)."""
+        self._applying = True
+        try:
+            self.width_spin.setValue(preset.base_channels)
+            self.batch_spin.setValue(preset.batch_size)
+            self.latent_spin.setValue(preset.latent_dim)
+            self.kimg_spin.setValue(preset.total_kimg)
+        finally:
+            self._applying = False
+        self.preset_box.mark(preset.key)
+        self.update_plan()
+
+    def _fill_form(self, config: GanConfig) -> None:
+        """Show an opened run's settings on the form (a continued run keeps them)."""
+        self._applying = True
+        try:
+            self.arch_combo.setCurrentIndex(max(0, self.arch_combo.findData(config.arch)))
+            self.res_combo.setCurrentIndex(max(0, self.res_combo.findData(config.resolution)))
+            for spin, value in ((self.width_spin, config.base_channels), (self.batch_spin, config.batch_size),
+                                (self.latent_spin, config.latent_dim), (self.seed_spin, config.seed),
+                                (self.kimg_spin, max(self.kimg_spin.minimum(), config.total_kimg)),
+                                (self.preview_spin, config.preview_every_kimg)):
+                spin.setValue(value)
+            self.mirror_check.setChecked(config.mirror)
+        finally:
+            self._applying = False
+        self.preset_box.show_run(config)
+
+    @staticmethod
+    def _matching_preset(config: GanConfig) -> str:
+        from ganime_gui.core.gan.presets import PRESETS
+
+        for key, p in PRESETS.items():
+            if (p.base_channels, p.batch_size, p.latent_dim) == (
+                    config.base_channels, config.batch_size, config.latent_dim):
+                return key
+        return ""
+
+    def _on_size_edited(self, *_):
+        if getattr(self, "_applying", False) or not hasattr(self, "preset_box"):
+            return
+        self.preset_box.mark(self._matching_preset(self.config_from_form()))
+        self.update_plan()
+
+    def estimate(self, config: GanConfig):
+        from ganime_gui.core.gan.presets import estimate_speed
+        from ganime_gui.core.tfsetup import cpu_count, gpu_names
+
+        runs_dir = self.context.project.runs_dir if self.context.project else None
+        return estimate_speed(config, len(gpu_names()), cpu_count(), runs_dir)
+
+    def update_plan(self) -> None:
+        if not self.is_running():
+            config = self.config_from_form()
+            self.preset_box.show_plan(config, self.estimate(config))
+
+    def confirm_long_run(self, text: str) -> bool:
+        """Asked before a run expected to take more than a day (tests replace it)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self, "A long GAN run", text + "\n\nStart it anyway?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def _cache_and_runs_dirs(self) -> tuple[Path, Path]:
         project = self.context.project
@@ -360,6 +438,10 @@ class GanTab(QWidget):
             cache_dir, runs_dir = self._cache_and_runs_dirs()
         except UserError as exc:
             self.context.error("Cannot start the GAN", str(exc))
+            return
+        estimate = self.estimate(config)
+        if self.preset_box.is_long(config, estimate) and not self.confirm_long_run(
+                f"This run of {config.total_kimg:g} kimg would take {estimate.describe(config)}."):
             return
         run_dir = runs_dir / f"gan-{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{config.resolution}"
         self._reset_view(run_dir)
@@ -471,7 +553,11 @@ class GanTab(QWidget):
             self.stat_labels["sec_per_kimg"].setText(f"{values['sec_per_kimg']:.1f} s")
             self.stat_labels["img_per_s"].setText(f"{values['img_per_s']:.1f}")
         if "eta_s" in values:
-            self.stat_labels["eta"].setText(format_duration(values.get("eta_s")))
+            eta = values.get("eta_s")
+            self.stat_labels["eta"].setText(format_duration(eta))
+            if eta and eta > LONG_RUN_S and self.is_running():
+                self.stat_labels["eta"].setText(f"{format_duration(eta)} (more than a day: consider "
+                                                f"fewer kimg or the CPU preset)")
         p = values.get("augment_p")
         self.stat_labels["augment_p"].setText("off" if p is None else f"{p:.2f}")
         if values.get("checkpoint"):
@@ -615,7 +701,7 @@ class GanTab(QWidget):
         self.status_label.setText(
             f"Opened {folder.name} ({config.arch}, {config.resolution}×{config.resolution})"
             + (f"; it {ended[-1]['event']} at {ended[-1].get('kimg', 0):.1f} kimg" if ended else ""))
-        self.kimg_spin.setValue(max(self.kimg_spin.minimum(), config.total_kimg))
+        self._fill_form(config)
         self._refresh_grids(show="latest")
         self._update_buttons()
 

@@ -3,7 +3,8 @@
     RUN/
       run.json                 the GanConfig and the prepared set it trained on
       reals.png                a grid of training images
-      fakes000000.png ...      sample grids from the fixed latents (EMA generator), by kimg
+      fakes-000000000.png ...  sample grids from the fixed latents (EMA generator), named by the
+                               number of real images shown (so grids 250 images apart never collide)
       log.jsonl                one JSON object a line: losses, speed, events, metrics
       checkpoints/ckpt-<step>/ tf.train.Checkpoint files + state.json, the last few kept
 """
@@ -27,22 +28,24 @@ LOG_NAME = "log.jsonl"
 REALS_NAME = "reals.png"
 CHECKPOINTS_DIR = "checkpoints"
 CHECKPOINT_PREFIX = "ckpt"  # the tf.train.Checkpoint prefix inside each checkpoint folder
-_FAKES_RE = re.compile(r"^fakes(\d{6,})\.png$")
+_FAKES_RE = re.compile(r"^fakes(-?)(\d{6,})\.png$")  # "fakes-<images>" now; "fakes<kimg>" before
 _CKPT_RE = re.compile(r"^ckpt-(\d+)$")
 
 
-def fakes_path(run_dir: str | Path, kimg: float) -> Path:
-    """``fakes000120.png`` for 120 kimg, like StyleGAN."""
-    return Path(run_dir) / f"fakes{int(kimg):06d}.png"
+def fakes_path(run_dir: str | Path, images_shown: int) -> Path:
+    """``fakes-000120250.png`` after 120 250 real images (StyleGAN names by whole kimg, which
+    makes previews closer than 1 kimg overwrite each other)."""
+    return Path(run_dir) / f"fakes-{int(images_shown):09d}.png"
 
 
-def list_fake_grids(run_dir: str | Path) -> list[tuple[int, Path]]:
-    """(kimg, path) of every sample grid in the run folder, oldest first."""
+def list_fake_grids(run_dir: str | Path) -> list[tuple[float, Path]]:
+    """(kimg, path) of every sample grid in the run folder, oldest first (older runs' by-kimg
+    names are read too)."""
     found = []
     for path in Path(run_dir).glob("fakes*.png"):
         m = _FAKES_RE.match(path.name)
         if m:
-            found.append((int(m.group(1)), path))
+            found.append((int(m.group(2)) / (1000.0 if m.group(1) else 1.0), path))
     return sorted(found)
 
 

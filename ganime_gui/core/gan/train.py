@@ -24,7 +24,7 @@ import numpy as np
 
 from ganime_gui.core.fsutil import atomic_write_text
 from ganime_gui.core.gan import runs
-from ganime_gui.core.gan.config import GanConfig
+from ganime_gui.core.gan.config import GanConfig, next_preview_images
 from ganime_gui.core.gan.dataset import BatchSampler, as_unit_float, load_array
 from ganime_gui.core.jobs import (CancelledFn, JobCancelled, ProgressFn, UserError,
                                   never_cancelled, no_progress)
@@ -286,8 +286,7 @@ class GanTrainer:
         progress(self.step, self.total_steps, "Real images", reals=str(reals_path), grid=str(latest_grid),
                  event="reals", **self._status())
 
-        every = cfg.preview_every_kimg * 1000
-        next_preview = (int(self.images_shown.numpy() // every) + 1) * every if every else math.inf
+        next_preview = next_preview_images(int(self.images_shown.numpy()), cfg)
         m_every = self.metrics.every_kimg * 1000 if self.metrics and self.metrics.every_kimg else 0
         next_metric = (int(self.images_shown.numpy() // m_every) + 1) * m_every if m_every else math.inf
         ck_every = cfg.checkpoint_every_kimg * 1000
@@ -318,7 +317,7 @@ class GanTrainer:
                 event = None
                 if shown >= next_preview:
                     latest_grid = self._save_preview()
-                    next_preview += every
+                    next_preview = next_preview_images(shown, cfg)
                     event = "preview"
                 if shown >= next_metric and self.metrics:
                     self._score(progress, cancelled)
@@ -475,7 +474,7 @@ class GanTrainer:
     def _save_preview(self) -> Path:
         rows, cols = self.config.preview_grid
         images = self.generate(self.preview_z.numpy())
-        path = runs.fakes_path(self.run_dir, self.kimg)
+        path = runs.fakes_path(self.run_dir, int(self.images_shown.numpy()))
         self._preview_step = self.step
         runs.save_png_atomic(runs.image_grid(images, rows, cols), path)
         self.log.write(event="preview", step=self.step, kimg=self.kimg, path=path.name)
