@@ -44,11 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-minutes", type=float, default=None, help="and every N minutes (default 15)")
     parser.add_argument("--keep", type=int, default=None, help="checkpoints to keep (default 3)")
     parser.add_argument("--metrics-every", type=float, default=0, metavar="KIMG",
-                        help="score KID/FID of the EMA generator every KIMG (default: never)")
-    parser.add_argument("--metrics-net", choices=["keras-imagenet", "keras-weights", "inception-graph"],
-                        default="keras-imagenet", help="feature network: Keras InceptionV3 with ImageNet "
-                        "weights (downloads once), a weights file, or the 2015-12-05 Inception graph "
-                        "(pytorch-fid's; needs --metrics-file)")
+                        help="score the EMA generator every KIMG: SWD, and KID/FID with a network "
+                        "(default: never)")
+    parser.add_argument("--metrics-net", choices=["swd", "keras-imagenet", "keras-weights", "inception-graph"],
+                        default="swd", help="swd: SWD only, no network (offline; the default); or SWD plus "
+                        "KID/FID from Keras InceptionV3 with ImageNet weights (downloads once), a weights "
+                        "file, or the 2015-12-05 Inception graph (pytorch-fid's; needs --metrics-file)")
     parser.add_argument("--metrics-file", help="the weights file or classify_image_graph_def.pb")
     parser.add_argument("--metrics-samples", type=int, default=5000, help="images scored (default 5000)")
     parser.add_argument("--cache", help="where a folder given to --data is prepared (default RUN/cache)")
@@ -112,7 +113,7 @@ def _metrics_plan(args):
         return None
     from ganime_gui.core.gan.metrics import MetricsPlan, make_extractor
 
-    if args.metrics_net != "keras-imagenet" and not args.metrics_file:
+    if args.metrics_net in ("keras-weights", "inception-graph") and not args.metrics_file:
         raise UserError(f"--metrics-net {args.metrics_net} needs --metrics-file.")
     return MetricsPlan(lambda: make_extractor(args.metrics_net, args.metrics_file), args.metrics_every,
                        args.metrics_samples)

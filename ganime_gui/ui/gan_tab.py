@@ -34,6 +34,7 @@ from ganime_gui.ui.widgets.side_panel import side_panel
 log = logging.getLogger("ganime.ui.gan")
 
 FOLDER_SOURCE = "__folder__"
+NOT_SCORED = "SWD / KID / FID: not computed yet"
 ALL_SOURCE = "__all__"
 
 
@@ -108,10 +109,11 @@ class GanTab(QWidget):
         self.loss_plot = LivePlot("Losses (smoothed)", "kimg", "loss")
         self.loss_plot.add_series("D", "#d62728")
         self.loss_plot.add_series("G", "#1f77b4")
-        self.metric_plot = LivePlot("KID (lower is better)", "kimg", "KID ×10³")
+        self.metric_plot = LivePlot("SWD and KID (lower is better)", "kimg", "×10³")
+        self.metric_plot.add_series("SWD ×10³", "#9467bd", symbol="s")
         self.metric_plot.add_series("KID ×10³", "#2ca02c", symbol="o")
-        self.metric_plot.hide()  # until the run has a KID value
-        self.metric_label = QLabel("KID / FID: not computed yet")
+        self.metric_plot.hide()  # until the run has a score
+        self.metric_label = QLabel(NOT_SCORED)
         self.metric_label.setWordWrap(True)
         plots = QWidget()
         plots_layout = QVBoxLayout(plots)
@@ -209,12 +211,14 @@ class GanTab(QWidget):
         return rows
 
     def _metrics_box(self) -> QGroupBox:
-        box = QGroupBox("KID / FID")
+        box = QGroupBox("Quality: SWD, and KID / FID with a network")
         grid = QGridLayout(box)
         self.metric_net_combo = self._narrow_combo()
-        self.metric_net_combo.addItem("Keras InceptionV3, ImageNet (compares runs of this app)", "keras-imagenet")
-        self.metric_net_combo.addItem("Inception 2015-12-05 graph file… (as pytorch-fid)", "inception-graph")
-        self.metric_net_combo.addItem("InceptionV3 weights file…", "keras-weights")
+        self.metric_net_combo.addItem("SWD only: no network, works offline", "swd")
+        self.metric_net_combo.addItem("+ KID/FID: Keras InceptionV3, ImageNet (downloads once)", "keras-imagenet")
+        self.metric_net_combo.addItem("+ KID/FID: Inception 2015-12-05 graph file… (as pytorch-fid)",
+                                      "inception-graph")
+        self.metric_net_combo.addItem("+ KID/FID: InceptionV3 weights file…", "keras-weights")
         self.metric_net_combo.activated.connect(self._on_metric_net_chosen)
         self.metric_files: dict[str, str] = {}
         self.metric_samples = self._spin(50, 50000, 2000)
@@ -611,7 +615,7 @@ class GanTab(QWidget):
         self.loss_plot.clear()
         self.metric_plot.clear()
         self.metric_plot.hide()
-        self.metric_label.setText("KID / FID: not computed yet")
+        self.metric_label.setText(NOT_SCORED)
         self.grid_view.set_path(None)
         self.grid_title.setText(run_dir.name if run_dir else "No run yet")
         for label in self.stat_labels.values():
@@ -686,7 +690,10 @@ class GanTab(QWidget):
         self.loss_plot.set_data("D", [r["kimg"] for r in steps], [r["d_loss"] for r in steps])
         self.loss_plot.set_data("G", [r["kimg"] for r in steps], [r["g_loss"] for r in steps])
         metrics = [r for r in records if r.get("event") == "metric"]
-        self.metric_plot.set_data("KID ×10³", [r["kimg"] for r in metrics], [r["kid"] * 1e3 for r in metrics])
+        swds = [r for r in metrics if r.get("swd") is not None]
+        kids = [r for r in metrics if r.get("kid") is not None]
+        self.metric_plot.set_data("SWD ×10³", [r["kimg"] for r in swds], [r["swd"] for r in swds])
+        self.metric_plot.set_data("KID ×10³", [r["kimg"] for r in kids], [r["kid"] * 1e3 for r in kids])
         self.metric_plot.setVisible(bool(metrics))
         if metrics:
             self._show_metric_text(metrics[-1])
@@ -793,19 +800,28 @@ class GanTab(QWidget):
         if self.run_dir is None:
             return
         job = make_metrics_job(self.run_dir, self.metric_extractor_factory(), self.metric_samples.value())
-        self.metric_label.setText("Computing KID / FID…")
-        self.context.jobs.start(job, "KID / FID", on_progress=lambda d, t, m, e: self.metric_label.setText(m),
+        self.metric_label.setText("Scoring…")
+        self.context.jobs.start(job, "GAN scores", on_progress=lambda d, t, m, e: self.metric_label.setText(m),
                                 on_finished=lambda result: self._on_metric(result.to_dict()),
-                                on_failed=lambda m: (self.metric_label.setText("KID / FID failed"),
-                                                     self.context.error("KID / FID failed", m)))
+                                on_failed=lambda m: (self.metric_label.setText("Scoring failed"),
+                                                     self.context.error("Scoring failed", m)))
 
     def _on_metric(self, record: dict) -> None:
-        self.metric_plot.append("KID ×10³", record["kimg"], record["kid"] * 1e3)
+        if record.get("swd") is not None:
+            self.metric_plot.append("SWD ×10³", record["kimg"], record["swd"])
+        if record.get("kid") is not None:
+            self.metric_plot.append("KID ×10³", record["kimg"], record["kid"] * 1e3)
         self.metric_plot.show()
         self._show_metric_text(record)
 
     def _show_metric_text(self, r: dict) -> None:
-        self.metric_label.setText(
-            f"At {r['kimg']:.1f} kimg: KID {r['kid'] * 1e3:.2f} ± {r['kid_std'] * 1e3:.2f} ×10⁻³, "
-            f"FID {r['fid']:.2f}<br><small>{r['network']}, {r['fake_samples']} generated vs "
-            f"{r['real_samples']} real. Comparable with {r['comparable_with']}.</small>")
+        lines = []
+        if r.get("swd") is not None:
+            lines.append(f"SWD {r['swd']:.1f} ×10⁻³<br><small>{r.get('swd_label', '')}</small>")
+        if r.get("kid") is not None:
+            lines.append(f"KID {r['kid'] * 1e3:.2f} ± {r['kid_std'] * 1e3:.2f} ×10⁻³, FID {r['fid']:.2f}"
+                         f"<br><small>{r['network']}, {r['fake_samples']} generated vs {r['real_samples']} "
+                         f"real. Comparable with {r['comparable_with']}.</small>")
+        if r.get("note"):
+            lines.append(f"<small>{r['note']}</small>")
+        self.metric_label.setText(f"At {r['kimg']:.1f} kimg: " + "<br>".join(lines))

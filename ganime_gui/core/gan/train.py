@@ -347,24 +347,23 @@ class GanTrainer:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def _score(self, progress: ProgressFn, cancelled: CancelledFn) -> None:
-        """KID/FID of the EMA generator now; logged and reported as a ``metric`` event."""
+        """SWD (and KID/FID with a feature network) of the EMA generator now; logged and reported
+        as a ``metric`` event. A network that cannot load leaves SWD, said once in the log."""
         from ganime_gui.core.gan.metrics import GeneratorScorer
 
         def quiet(done, total, message="", **extra):  # keep the training progress bar meaning steps
             progress(self.step, self.total_steps, f"{message} ({done}/{total})", event="scoring")
 
+        if self._scorer is None:
+            self._scorer = GeneratorScorer(self.metrics.extractor_factory, self.data, self.metrics.samples)
+            if self._scorer.note:
+                message = f"{self._scorer.note}; SWD goes on."
+                self.log.write(event="metric_failed", step=self.step, kimg=self.kimg, message=message)
+                progress(self.step, self.total_steps, message, event="metric_failed", **self._status())
         try:
-            if self._scorer is None:
-                self._scorer = GeneratorScorer(self.metrics.extractor_factory(), self.data, self.metrics.samples)
             result = self._scorer.score(self.generate, self.config.latent_dim, self.kimg, quiet, cancelled)
         except JobCancelled:
             return  # the training loop sees cancelled() next and stops with a checkpoint
-        except UserError as exc:  # e.g. no network for the weights: training goes on without scores
-            self.metrics = None
-            message = f"KID/FID scoring is off for this run: {exc}"
-            self.log.write(event="metric_failed", step=self.step, kimg=self.kimg, message=message)
-            progress(self.step, self.total_steps, message, event="metric_failed", **self._status())
-            return
         self.log.write(event="metric", step=self.step, **result.to_dict())
         progress(self.step, self.total_steps, result.label(), event="metric", metric=result.to_dict(),
                  **self._status())
