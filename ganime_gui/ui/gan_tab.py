@@ -8,9 +8,7 @@ curves, speed, ETA and augmentation strength. A past run folder (the GUI's or a 
 """
 from __future__ import annotations
 
-import logging
 import shutil
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -31,7 +29,6 @@ from ganime_gui.ui.widgets.image_view import ImageView
 from ganime_gui.ui.widgets.live_plot import LivePlot
 from ganime_gui.ui.widgets.side_panel import side_panel
 
-log = logging.getLogger("ganime.ui.gan")
 
 FOLDER_SOURCE = "__folder__"
 NOT_SCORED = "SWD / KID / FID: not computed yet"
@@ -99,6 +96,11 @@ class GanTab(QWidget):
         grid_bar.addWidget(self.grid_slider, 1)
         grid_bar.addWidget(self.export_grid_button)
         grid_bar.addWidget(self.interpolation_button)
+        self.export_generator_button = QPushButton("Export…")
+        self.export_generator_button.setToolTip("Save the latest checkpoint's generator as a .keras file that "
+                                                "plain Keras loads (with a .json saying how), and 64 samples")
+        self.export_generator_button.clicked.connect(self._export_generator)
+        grid_bar.addWidget(self.export_generator_button)
         grid_panel = QWidget()
         grid_layout = QVBoxLayout(grid_panel)
         grid_layout.setContentsMargins(0, 0, 0, 0)
@@ -286,6 +288,15 @@ class GanTab(QWidget):
     def _on_project_changed(self, project) -> None:
         self._fill_sources()
         self._prefer_clean_label()
+        if self.is_running():
+            return
+        last = runs.latest_run_dir(project.runs_dir) if project else None
+        if last is not None:  # after a restart: the project's last run, with its settings
+            self.open_run(last)
+        elif self.run_dir is not None:
+            self._reset_view(None)
+            self.trainer = None
+            self._update_buttons()
 
     def _fill_sources(self) -> None:
         from ganime_gui.core.gan.selection import label_choices
@@ -313,7 +324,7 @@ class GanTab(QWidget):
         if self.source_combo.itemData(index) != FOLDER_SOURCE:
             self.source_count.hide()
         else:
-            folder = QFileDialog.getExistingDirectory(self, "Train on the images in a folder")
+            folder = QFileDialog.getExistingDirectory(self, "Train on the images in a folder", self.dialog_dir())
             if folder:
                 self.set_folder(folder)
 
@@ -447,10 +458,10 @@ class GanTab(QWidget):
         if self.preset_box.is_long(config, estimate) and not self.confirm_long_run(
                 f"This run of {config.total_kimg:g} kimg would take {estimate.describe(config)}."):
             return
-        run_dir = runs_dir / f"gan-{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{config.resolution}"
+        run_dir = runs.new_run_dir(runs_dir, config)
         self._reset_view(run_dir)
         self.trainer = GanTrainer(config, None, run_dir, metrics=self.metrics_plan())
-        self._register_run(run_dir, config)
+        self.run_record_id = runs.register_run(self.context.catalog, self.context.project, run_dir, config)
         self._start_job(make_training_job(self.trainer, paths, cache_dir), f"Preparing {len(paths)} images…")
 
     def continue_run(self) -> None:
@@ -507,6 +518,7 @@ class GanTab(QWidget):
         self.stop_button.setEnabled(running)
         self.open_button.setEnabled(not running)
         self.interpolation_button.setEnabled(has_ckpt)
+        self.export_generator_button.setEnabled(has_ckpt)
         self.score_button.setEnabled(has_ckpt)
         self.export_grid_button.setEnabled(bool(self.grids))
         if not running and self.pause_button.isChecked():
@@ -569,42 +581,25 @@ class GanTab(QWidget):
 
     def _on_finished(self, result) -> None:
         self.status_label.setText(f"Finished: {result.kimg:.1f} kimg, checkpoint {result.checkpoint.name}")
-        self._close_run_record("finished", result.kimg)
+        self._close_run("finished", result.kimg)
 
     def _on_cancelled(self) -> None:
         ckpt = runs.latest_checkpoint(self.run_dir) if self.run_dir else None
         self.status_label.setText("Stopped; " + (f"checkpoint {ckpt.name} saved: Continue run goes on from it."
                                                  if ckpt else "nothing was saved yet."))
-        self._close_run_record("stopped", runs.checkpoint_state(ckpt)["kimg"] if ckpt else None)
+        self._close_run("stopped", runs.checkpoint_state(ckpt)["kimg"] if ckpt else None)
 
     def _on_failed(self, message: str) -> None:
         self.status_label.setText(message)
-        self._close_run_record("failed", None)
+        self._close_run("failed", None)
         self.context.error("GAN training stopped", message)
+
+    def _close_run(self, state: str, kimg: float | None) -> None:
+        runs.close_run_record(self.context.catalog, self.run_record_id, state, kimg)
 
     def _on_ended(self) -> None:
         self._refresh_grids(show="latest" if self._following() else None)
         self._update_buttons()
-
-    # -- run records in the catalog --------------------------------------------------------------
-    def _register_run(self, run_dir: Path, config: GanConfig) -> None:
-        project, catalog = self.context.project, self.context.catalog
-        self.run_record_id = None
-        if catalog is None:
-            return
-        try:
-            rel = project.relpath(run_dir) if run_dir.resolve().is_relative_to(project.root.resolve()) else str(run_dir)
-            self.run_record_id = catalog.add_run("gan", run_dir.name, rel, config.to_dict())
-        except Exception:  # noqa: BLE001 - the run itself matters more than its catalog entry
-            log.exception("could not record the GAN run in the catalog")
-
-    def _close_run_record(self, state: str, kimg: float | None) -> None:
-        if self.run_record_id is None or self.context.catalog is None:
-            return
-        try:
-            self.context.catalog.update_run(self.run_record_id, state, {"kimg": kimg})
-        except Exception:  # noqa: BLE001
-            log.exception("could not update the GAN run in the catalog")
 
     # -- grids -----------------------------------------------------------------------------------
     def _reset_view(self, run_dir: Path | None) -> None:
@@ -684,30 +679,22 @@ class GanTab(QWidget):
             return
         self._reset_view(folder)
         self.trainer = None
-        config = runs.read_run_config(folder)
-        records = runs.read_log(folder)
-        steps = [r for r in records if "d_loss" in r]
-        self.loss_plot.set_data("D", [r["kimg"] for r in steps], [r["d_loss"] for r in steps])
-        self.loss_plot.set_data("G", [r["kimg"] for r in steps], [r["g_loss"] for r in steps])
-        metrics = [r for r in records if r.get("event") == "metric"]
-        swds = [r for r in metrics if r.get("swd") is not None]
-        kids = [r for r in metrics if r.get("kid") is not None]
-        self.metric_plot.set_data("SWD ×10³", [r["kimg"] for r in swds], [r["swd"] for r in swds])
-        self.metric_plot.set_data("KID ×10³", [r["kimg"] for r in kids], [r["kid"] * 1e3 for r in kids])
-        self.metric_plot.setVisible(bool(metrics))
-        if metrics:
-            self._show_metric_text(metrics[-1])
-        if steps:
-            last = steps[-1]
+        summary = runs.RunSummary(folder)
+        config = summary.config
+        for name, key in (("D", "d_loss"), ("G", "g_loss")):
+            self.loss_plot.set_data(name, *summary.series(key))
+        self.metric_plot.set_data("SWD ×10³", *summary.series("swd", records=summary.metrics))
+        self.metric_plot.set_data("KID ×10³", *summary.series("kid", 1e3, records=summary.metrics))
+        self.metric_plot.setVisible(bool(summary.metrics))
+        if summary.metrics:
+            self._show_metric_text(summary.metrics[-1])
+        if summary.steps:
+            last = summary.steps[-1]
             self._show_stats({**last, "total_kimg": config.total_kimg, "eta_s": None,
                               "augment_p": last.get("augment_p")})
             self.stat_labels["losses"].setText(f"{last['d_loss']:.3f} / {last['g_loss']:.3f}")
-        ckpt = runs.latest_checkpoint(folder)
-        self.stat_labels["checkpoint"].setText(ckpt.name if ckpt else "none")
-        ended = [r for r in records if r.get("event") in ("finished", "stopped", "diverged", "paused")]
-        self.status_label.setText(
-            f"Opened {folder.name} ({config.arch}, {config.resolution}×{config.resolution})"
-            + (f"; it {ended[-1]['event']} at {ended[-1].get('kimg', 0):.1f} kimg" if ended else ""))
+        self.stat_labels["checkpoint"].setText(summary.checkpoint.name if summary.checkpoint else "none")
+        self.status_label.setText(summary.describe())
         self._fill_form(config)
         self._refresh_grids(show="latest")
         self._update_buttons()
@@ -717,7 +704,7 @@ class GanTab(QWidget):
         path = self.current_grid_path()
         if path is None:
             return
-        dest, _ = QFileDialog.getSaveFileName(self, "Export the grid", path.name, "PNG image (*.png)")
+        dest = self.ask_save_path("Export the grid", path.name, "PNG image (*.png)")
         if dest:
             shutil.copyfile(path, dest)
             self.context.status(f"Saved {Path(dest).name}")
@@ -727,13 +714,46 @@ class GanTab(QWidget):
 
         if self.run_dir is None:
             return
-        dest, _ = QFileDialog.getSaveFileName(self, "Export a latent interpolation", "interpolation.gif",
-                                              "Animated GIF (*.gif);;Image strip (*.png)")
+        dest = self.ask_save_path("Export a latent interpolation", "interpolation.gif",
+                                  "Animated GIF (*.gif);;Image strip (*.png)")
         if not dest:
             return
         self.context.jobs.start(make_interpolation_job(self.run_dir, dest), "Latent interpolation",
                                 on_finished=lambda p: self.context.status(f"Saved {Path(p).name}"),
                                 on_failed=lambda m: self.context.error("Interpolation failed", m))
+
+    def dialog_dir(self, name: str = "") -> str:
+        """Where file dialogs open: the project's exports folder (else the run's, else the
+        chosen image folder's parent), with ``name`` as the suggested file."""
+        project = self.context.project
+        if project is not None:
+            base = project.exports_dir
+            base.mkdir(parents=True, exist_ok=True)
+        elif self.run_dir is not None:
+            base = self.run_dir
+        elif self.folder is not None:
+            base = self.folder.parent
+        else:
+            return name
+        return str(base / name) if name else str(base)
+
+    def _export_generator(self) -> None:
+        from ganime_gui.core.gan.export import make_export_job
+
+        if self.run_dir is None:
+            return
+        dest = self.ask_save_path("Export the generator", f"{self.run_dir.name}.keras", "Keras model (*.keras)")
+        if not dest:
+            return
+        self.context.jobs.start(make_export_job(self.run_dir, dest, samples=64), "Export the generator",
+                                on_finished=lambda p: self.context.status(
+                                    f"Exported {Path(p).name} and 64 samples beside it"),
+                                on_failed=lambda m: self.context.error("Export failed", m))
+
+    def ask_save_path(self, title: str, name: str, filters: str) -> str:
+        """A save dialog opening in :meth:`dialog_dir` (tests replace it)."""
+        dest, _ = QFileDialog.getSaveFileName(self, title, self.dialog_dir(name), filters)
+        return dest
 
     def _export_prepared(self, kind: str) -> None:
         from ganime_gui.core.gan.dataset import export_npy, export_png_folder, prepare_dataset
@@ -748,10 +768,9 @@ class GanTab(QWidget):
             self.context.error("Cannot export", str(exc))
             return
         if kind == "npy":
-            dest, _ = QFileDialog.getSaveFileName(self, "Export the prepared set", "gan-dataset.npy",
-                                                  "NumPy array (*.npy)")
+            dest = self.ask_save_path("Export the prepared set", "gan-dataset.npy", "NumPy array (*.npy)")
         else:
-            dest = QFileDialog.getExistingDirectory(self, "Export the prepared set as PNGs into")
+            dest = QFileDialog.getExistingDirectory(self, "Export the prepared set as PNGs into", self.dialog_dir())
         if not dest:
             return
         resolution = self.res_combo.currentData()
@@ -769,10 +788,11 @@ class GanTab(QWidget):
     def _on_metric_net_chosen(self, index: int) -> None:
         kind = self.metric_net_combo.itemData(index)
         if kind == "inception-graph":
-            path, _ = QFileDialog.getOpenFileName(self, "The 2015-12-05 Inception graph", "",
+            path, _ = QFileDialog.getOpenFileName(self, "The 2015-12-05 Inception graph", self.dialog_dir(),
                                                   "classify_image_graph_def.pb (*.pb)")
         elif kind == "keras-weights":
-            path, _ = QFileDialog.getOpenFileName(self, "InceptionV3 weights (no top)", "", "Keras weights (*.h5)")
+            path, _ = QFileDialog.getOpenFileName(self, "InceptionV3 weights (no top)", self.dialog_dir(),
+                                                  "Keras weights (*.h5)")
         else:
             return
         if path:
