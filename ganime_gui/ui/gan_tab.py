@@ -31,6 +31,7 @@ from ganime_gui.ui.widgets.side_panel import side_panel
 
 
 FOLDER_SOURCE = "__folder__"
+PREDICTED_SOURCE = "__predicted__"
 NOT_SCORED = "SWD / KID / FID: not computed yet"
 ALL_SOURCE = "__all__"
 
@@ -58,6 +59,7 @@ class GanTab(QWidget):
         # Counts per label and of all images change as the Sort tab labels and a crawl downloads.
         context.labels_changed.connect(self._fill_sources)
         context.files_changed.connect(self._fill_sources)
+        context.predictions_changed.connect(self._fill_sources)
         self._on_project_changed(context.project)
         self._update_buttons()
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_new_run)
@@ -299,7 +301,7 @@ class GanTab(QWidget):
             self._update_buttons()
 
     def _fill_sources(self) -> None:
-        from ganime_gui.core.gan.selection import label_choices
+        from ganime_gui.core.gan.selection import label_choices, prediction_choices
 
         current = self.source_combo.currentData()
         self.source_combo.clear()
@@ -307,6 +309,9 @@ class GanTab(QWidget):
         if catalog is not None:
             for label_set, label, count in label_choices(catalog):
                 self.source_combo.addItem(f"{label_set}: {label} ({count})", (label_set, label))
+            for c in prediction_choices(catalog):  # the classifier's cleaning, as a selection
+                self.source_combo.addItem(f"Predicted {c.label} by {c.model} ({c.count})",
+                                          (PREDICTED_SOURCE, c.model, c.label))
             self.source_combo.addItem(f"All images in the project ({catalog.count_files()})", ALL_SOURCE)
         self.source_combo.addItem(f"Folder: {self.folder}" if self.folder else "A folder…", FOLDER_SOURCE)
         index = self.source_combo.findData(current)
@@ -341,7 +346,7 @@ class GanTab(QWidget):
         self.source_count.show()
 
     def selected_paths(self) -> list[Path]:
-        from ganime_gui.core.gan.selection import all_image_paths, paths_with_label
+        from ganime_gui.core.gan.selection import all_image_paths, paths_with_label, paths_with_prediction
 
         source = self.source_combo.currentData()
         if source == FOLDER_SOURCE:
@@ -353,6 +358,8 @@ class GanTab(QWidget):
             raise UserError("Open a project, or choose a folder of images.")
         if source == ALL_SOURCE:
             return all_image_paths(catalog, project)
+        if source[0] == PREDICTED_SOURCE:
+            return paths_with_prediction(catalog, project, *source[1:])
         return paths_with_label(catalog, project, *source)
 
     def config_from_form(self) -> GanConfig:

@@ -137,6 +137,15 @@ def test_image_choices_follow_new_files_and_labels(tab):
     catalog.set_labels("chibi", [file_id], "not_chibi")
     tab.context.labels_changed.emit()
     assert tab.source_combo.findText("chibi: not_chibi (1)") >= 0
+    # The classifier's predicted class is a selection too, and the tab trains on what it holds.
+    model_id = catalog.register_model("vgg", "models/vgg.keras", "chibi", ["chibi", "not_chibi"], "vgg16", 224, 0.9)
+    other = catalog.add_file("images/b.png", "b" * 32, 10, 64, 64)
+    catalog.save_predictions(model_id, {file_id: [0.2, 0.8], other: [0.3, 0.7]})
+    tab.context.predictions_changed.emit()
+    index = tab.source_combo.findText("Predicted not_chibi by vgg (2)")
+    assert index >= 0
+    tab.source_combo.setCurrentIndex(index)
+    assert [p.name for p in tab.selected_paths()] == ["a.png", "b.png"]
 
 
 def test_the_tab_says_which_preset_and_why_and_asks_before_a_run_over_a_day(qtbot, tmp_path, monkeypatch):
