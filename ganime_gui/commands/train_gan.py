@@ -26,11 +26,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     length.add_argument("--kimg", type=float, help="train until this many thousand real images were shown")
     parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH,
                         help=f"architecture (default {DEFAULT_ARCH})")
-    parser.add_argument("--batch", type=int, default=64, help="global batch size (default 64)")
+    parser.add_argument("--preset", choices=["auto", "cpu", "gpu"], default="auto",
+                        help="settings for the machine: cpu (width 32, batch 32), gpu (width 64, batch 64), "
+                        "or auto (gpu when TensorFlow has a GPU; the default)")
+    parser.add_argument("--batch", type=int, default=None, help="global batch size (default: the preset's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
-    parser.add_argument("--latent", type=int, default=128, help="latent size (default 128)")
-    parser.add_argument("--channels", type=int, default=64, help="base channel width (default 64)")
+    parser.add_argument("--latent", type=int, default=None, help="latent size (default: the preset's, 128)")
+    parser.add_argument("--channels", type=int, default=None, help="base channel width (default: the preset's)")
     parser.add_argument("--mirror", action="store_true", help="random left-right flips of the training images")
     parser.add_argument("--augment-target", type=float, default=None,
                         help="adapt the DiffAugment strength to this overfitting target (ADA; e.g. 0.6)")
@@ -41,11 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-minutes", type=float, default=None, help="and every N minutes (default 15)")
     parser.add_argument("--keep", type=int, default=None, help="checkpoints to keep (default 3)")
     parser.add_argument("--metrics-every", type=float, default=0, metavar="KIMG",
-                        help="score KID/FID of the EMA generator every KIMG (default: never)")
-    parser.add_argument("--metrics-net", choices=["keras-imagenet", "keras-weights", "inception-graph"],
-                        default="keras-imagenet", help="feature network: Keras InceptionV3 with ImageNet "
-                        "weights (downloads once), a weights file, or the 2015-12-05 Inception graph "
-                        "(pytorch-fid's; needs --metrics-file)")
+                        help="score the EMA generator every KIMG: SWD, and KID/FID with a network "
+                        "(default: never)")
+    parser.add_argument("--metrics-net", choices=["swd", "keras-imagenet", "keras-weights", "inception-graph"],
+                        default="swd", help="swd: SWD only, no network (offline; the default); or SWD plus "
+                        "KID/FID from Keras InceptionV3 with ImageNet weights (downloads once), a weights "
+                        "file, or the 2015-12-05 Inception graph (pytorch-fid's; needs --metrics-file)")
     parser.add_argument("--metrics-file", help="the weights file or classify_image_graph_def.pb")
     parser.add_argument("--metrics-samples", type=int, default=5000, help="images scored (default 5000)")
     parser.add_argument("--cache", help="where a folder given to --data is prepared (default RUN/cache)")
@@ -65,9 +69,18 @@ def _build_config(args) -> GanConfig:
     if args.resume:
         config = resume_config(args.out, **_schedule(args))
     else:
-        config = GanConfig(arch=args.arch, resolution=args.res, latent_dim=args.latent,
-                           base_channels=args.channels, batch_size=args.batch, seed=args.seed,
-                           mirror=args.mirror, augment_target=args.augment_target, **_schedule(args))
+        from ganime_gui.core.gan.presets import PRESETS, machine_choice
+
+        choice = machine_choice() if args.preset == "auto" else None
+        preset = choice.preset if choice else PRESETS[args.preset]
+        sizes = {k: v for k, v in (("latent_dim", args.latent), ("base_channels", args.channels),
+                                   ("batch_size", args.batch)) if v is not None}
+        config = preset.config(arch=args.arch, resolution=args.res, seed=args.seed, mirror=args.mirror,
+                               augment_target=args.augment_target, **sizes, **_schedule(args))
+        if sizes:
+            config.preset = ""  # hand-set sizes: not the preset any more
+        print(f"Preset: {preset.title}" + (f" ({choice.reason})" if choice else "")
+              + (f"; overridden: {', '.join(f'{k} {v}' for k, v in sizes.items())}" if sizes else ""))
     if args.steps is not None:
         config.total_kimg = args.steps * config.images_per_step / 1000.0
     elif args.kimg is not None:
@@ -100,7 +113,7 @@ def _metrics_plan(args):
         return None
     from ganime_gui.core.gan.metrics import MetricsPlan, make_extractor
 
-    if args.metrics_net != "keras-imagenet" and not args.metrics_file:
+    if args.metrics_net in ("keras-weights", "inception-graph") and not args.metrics_file:
         raise UserError(f"--metrics-net {args.metrics_net} needs --metrics-file.")
     return MetricsPlan(lambda: make_extractor(args.metrics_net, args.metrics_file), args.metrics_every,
                        args.metrics_samples)

@@ -64,3 +64,28 @@ def import_tensorflow(intra_op_threads: int | None = None, inter_op_threads: int
         import tensorflow as tf
 
         return tf
+
+
+def gpu_names() -> list[str]:
+    """The GPUs TensorFlow would train on, without importing it when it is not loaded yet.
+
+    Once TensorFlow is imported its own list is the answer. Before that (the GUI at start-up must
+    not pay TensorFlow's import) a cheap probe: NVIDIA's driver lists its GPUs under
+    ``/proc/driver/nvidia/gpus`` on Linux; ``CUDA_VISIBLE_DEVICES`` set to nothing or -1 hides
+    them, as it does from TensorFlow. TensorFlow has no GPU support on native Windows or on macOS
+    without the Metal plug-in, so the probe finds none there, as training would.
+    """
+    import sys
+
+    if "tensorflow" in sys.modules:
+        tf = import_tensorflow()
+        return [d.name for d in tf.config.list_physical_devices("GPU")]
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1"):
+        return []
+    root = "/proc/driver/nvidia/gpus"
+    try:
+        found = sorted(os.listdir(root))
+    except OSError:
+        return []
+    return [f"/physical_device:GPU:{i} ({bus})" for i, bus in enumerate(found)]

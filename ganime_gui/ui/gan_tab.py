@@ -8,9 +8,7 @@ curves, speed, ETA and augmentation strength. A past run folder (the GUI's or a 
 """
 from __future__ import annotations
 
-import logging
 import shutil
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -23,15 +21,18 @@ from ganime_gui.core.gan import runs
 from ganime_gui.core.timefmt import format_duration
 from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
 from ganime_gui.core.gan.dataset import RESOLUTIONS, list_image_files
+from ganime_gui.core.gan.presets import LONG_RUN_S
 from ganime_gui.core.jobs import UserError
 from ganime_gui.ui.context import AppContext
+from ganime_gui.ui.gan.preset_box import PresetBox
 from ganime_gui.ui.widgets.image_view import ImageView
 from ganime_gui.ui.widgets.live_plot import LivePlot
 from ganime_gui.ui.widgets.side_panel import side_panel
 
-log = logging.getLogger("ganime.ui.gan")
 
 FOLDER_SOURCE = "__folder__"
+PREDICTED_SOURCE = "__predicted__"
+NOT_SCORED = "SWD / KID / FID: not computed yet"
 ALL_SOURCE = "__all__"
 
 
@@ -58,6 +59,7 @@ class GanTab(QWidget):
         # Counts per label and of all images change as the Sort tab labels and a crawl downloads.
         context.labels_changed.connect(self._fill_sources)
         context.files_changed.connect(self._fill_sources)
+        context.predictions_changed.connect(self._fill_sources)
         self._on_project_changed(context.project)
         self._update_buttons()
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_new_run)
@@ -66,8 +68,17 @@ class GanTab(QWidget):
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        scroll = side_panel(self._data_box(), self._model_box(), self._run_buttons(), self._stats_box(),
-                            max_width=380)
+        from ganime_gui.core.gan.presets import machine_choice
+
+        self.preset_box = PresetBox(machine_choice())
+        self.preset_box.preset_chosen.connect(self.apply_preset)
+        scroll = side_panel(self._data_box(), self.preset_box, self._model_box(), self._run_buttons(),
+                            self._stats_box(), max_width=380)
+        self.apply_preset(self.preset_box.choice.preset)
+        for spin in (self.batch_spin, self.kimg_spin, self.width_spin, self.latent_spin):
+            spin.valueChanged.connect(self._on_size_edited)
+        self.res_combo.currentIndexChanged.connect(self._on_size_edited)
+        self.arch_combo.currentIndexChanged.connect(self._on_size_edited)
 
         self.grid_title = QLabel("No run yet")
         self.grid_title.setStyleSheet("font-weight: 600")
@@ -87,6 +98,11 @@ class GanTab(QWidget):
         grid_bar.addWidget(self.grid_slider, 1)
         grid_bar.addWidget(self.export_grid_button)
         grid_bar.addWidget(self.interpolation_button)
+        self.export_generator_button = QPushButton("Export…")
+        self.export_generator_button.setToolTip("Save the latest checkpoint's generator as a .keras file that "
+                                                "plain Keras loads (with a .json saying how), and 64 samples")
+        self.export_generator_button.clicked.connect(self._export_generator)
+        grid_bar.addWidget(self.export_generator_button)
         grid_panel = QWidget()
         grid_layout = QVBoxLayout(grid_panel)
         grid_layout.setContentsMargins(0, 0, 0, 0)
@@ -97,10 +113,11 @@ class GanTab(QWidget):
         self.loss_plot = LivePlot("Losses (smoothed)", "kimg", "loss")
         self.loss_plot.add_series("D", "#d62728")
         self.loss_plot.add_series("G", "#1f77b4")
-        self.metric_plot = LivePlot("KID (lower is better)", "kimg", "KID ×10³")
+        self.metric_plot = LivePlot("SWD and KID (lower is better)", "kimg", "×10³")
+        self.metric_plot.add_series("SWD ×10³", "#9467bd", symbol="s")
         self.metric_plot.add_series("KID ×10³", "#2ca02c", symbol="o")
-        self.metric_plot.hide()  # until the run has a KID value
-        self.metric_label = QLabel("KID / FID: not computed yet")
+        self.metric_plot.hide()  # until the run has a score
+        self.metric_label = QLabel(NOT_SCORED)
         self.metric_label.setWordWrap(True)
         plots = QWidget()
         plots_layout = QVBoxLayout(plots)
@@ -198,12 +215,14 @@ class GanTab(QWidget):
         return rows
 
     def _metrics_box(self) -> QGroupBox:
-        box = QGroupBox("KID / FID")
+        box = QGroupBox("Quality: SWD, and KID / FID with a network")
         grid = QGridLayout(box)
         self.metric_net_combo = self._narrow_combo()
-        self.metric_net_combo.addItem("Keras InceptionV3, ImageNet (compares runs of this app)", "keras-imagenet")
-        self.metric_net_combo.addItem("Inception 2015-12-05 graph file… (as pytorch-fid)", "inception-graph")
-        self.metric_net_combo.addItem("InceptionV3 weights file…", "keras-weights")
+        self.metric_net_combo.addItem("SWD only: no network, works offline", "swd")
+        self.metric_net_combo.addItem("+ KID/FID: Keras InceptionV3, ImageNet (downloads once)", "keras-imagenet")
+        self.metric_net_combo.addItem("+ KID/FID: Inception 2015-12-05 graph file… (as pytorch-fid)",
+                                      "inception-graph")
+        self.metric_net_combo.addItem("+ KID/FID: InceptionV3 weights file…", "keras-weights")
         self.metric_net_combo.activated.connect(self._on_metric_net_chosen)
         self.metric_files: dict[str, str] = {}
         self.metric_samples = self._spin(50, 50000, 2000)
@@ -271,9 +290,18 @@ class GanTab(QWidget):
     def _on_project_changed(self, project) -> None:
         self._fill_sources()
         self._prefer_clean_label()
+        if self.is_running():
+            return
+        last = runs.latest_run_dir(project.runs_dir) if project else None
+        if last is not None:  # after a restart: the project's last run, with its settings
+            self.open_run(last)
+        elif self.run_dir is not None:
+            self._reset_view(None)
+            self.trainer = None
+            self._update_buttons()
 
     def _fill_sources(self) -> None:
-        from ganime_gui.core.gan.selection import label_choices
+        from ganime_gui.core.gan.selection import label_choices, prediction_choices
 
         current = self.source_combo.currentData()
         self.source_combo.clear()
@@ -281,6 +309,9 @@ class GanTab(QWidget):
         if catalog is not None:
             for label_set, label, count in label_choices(catalog):
                 self.source_combo.addItem(f"{label_set}: {label} ({count})", (label_set, label))
+            for c in prediction_choices(catalog):  # the classifier's cleaning, as a selection
+                self.source_combo.addItem(f"Predicted {c.label} by {c.model} ({c.count})",
+                                          (PREDICTED_SOURCE, c.model, c.label))
             self.source_combo.addItem(f"All images in the project ({catalog.count_files()})", ALL_SOURCE)
         self.source_combo.addItem(f"Folder: {self.folder}" if self.folder else "A folder…", FOLDER_SOURCE)
         index = self.source_combo.findData(current)
@@ -298,7 +329,7 @@ class GanTab(QWidget):
         if self.source_combo.itemData(index) != FOLDER_SOURCE:
             self.source_count.hide()
         else:
-            folder = QFileDialog.getExistingDirectory(self, "Train on the images in a folder")
+            folder = QFileDialog.getExistingDirectory(self, "Train on the images in a folder", self.dialog_dir())
             if folder:
                 self.set_folder(folder)
 
@@ -315,7 +346,7 @@ class GanTab(QWidget):
         self.source_count.show()
 
     def selected_paths(self) -> list[Path]:
-        from ganime_gui.core.gan.selection import all_image_paths, paths_with_label
+        from ganime_gui.core.gan.selection import all_image_paths, paths_with_label, paths_with_prediction
 
         source = self.source_combo.currentData()
         if source == FOLDER_SOURCE:
@@ -327,15 +358,84 @@ class GanTab(QWidget):
             raise UserError("Open a project, or choose a folder of images.")
         if source == ALL_SOURCE:
             return all_image_paths(catalog, project)
+        if source[0] == PREDICTED_SOURCE:
+            return paths_with_prediction(catalog, project, *source[1:])
         return paths_with_label(catalog, project, *source)
 
     def config_from_form(self) -> GanConfig:
-        return GanConfig(arch=self.arch_combo.currentData(), resolution=self.res_combo.currentData(),
-                         batch_size=self.batch_spin.value(), total_kimg=self.kimg_spin.value(),
-                         preview_every_kimg=self.preview_spin.value(),
-                         checkpoint_every_kimg=self.checkpoint_spin.value(),
-                         base_channels=self.width_spin.value(), latent_dim=self.latent_spin.value(),
-                         seed=self.seed_spin.value(), mirror=self.mirror_check.isChecked())
+        config = GanConfig(arch=self.arch_combo.currentData(), resolution=self.res_combo.currentData(),
+                           batch_size=self.batch_spin.value(), total_kimg=self.kimg_spin.value(),
+                           preview_every_kimg=self.preview_spin.value(),
+                           checkpoint_every_kimg=self.checkpoint_spin.value(),
+                           base_channels=self.width_spin.value(), latent_dim=self.latent_spin.value(),
+                           seed=self.seed_spin.value(), mirror=self.mirror_check.isChecked())
+        config.preset = self._matching_preset(config)
+        return config
+
+    # -- presets and the plan --------------------------------------------------------------------
+    def apply_preset(self, preset) -> None:
+        """Fill the form's sizes from a preset (the architecture and data stay as chosen)."""
+        self._applying = True
+        try:
+            self.width_spin.setValue(preset.base_channels)
+            self.batch_spin.setValue(preset.batch_size)
+            self.latent_spin.setValue(preset.latent_dim)
+            self.kimg_spin.setValue(preset.total_kimg)
+        finally:
+            self._applying = False
+        self.preset_box.mark(preset.key)
+        self.update_plan()
+
+    def _fill_form(self, config: GanConfig) -> None:
+        """Show an opened run's settings on the form (a continued run keeps them)."""
+        self._applying = True
+        try:
+            self.arch_combo.setCurrentIndex(max(0, self.arch_combo.findData(config.arch)))
+            self.res_combo.setCurrentIndex(max(0, self.res_combo.findData(config.resolution)))
+            for spin, value in ((self.width_spin, config.base_channels), (self.batch_spin, config.batch_size),
+                                (self.latent_spin, config.latent_dim), (self.seed_spin, config.seed),
+                                (self.kimg_spin, max(self.kimg_spin.minimum(), config.total_kimg)),
+                                (self.preview_spin, config.preview_every_kimg)):
+                spin.setValue(value)
+            self.mirror_check.setChecked(config.mirror)
+        finally:
+            self._applying = False
+        self.preset_box.show_run(config)
+
+    @staticmethod
+    def _matching_preset(config: GanConfig) -> str:
+        from ganime_gui.core.gan.presets import PRESETS
+
+        for key, p in PRESETS.items():
+            if (p.base_channels, p.batch_size, p.latent_dim) == (
+                    config.base_channels, config.batch_size, config.latent_dim):
+                return key
+        return ""
+
+    def _on_size_edited(self, *_):
+        if getattr(self, "_applying", False) or not hasattr(self, "preset_box"):
+            return
+        self.preset_box.mark(self._matching_preset(self.config_from_form()))
+        self.update_plan()
+
+    def estimate(self, config: GanConfig):
+        from ganime_gui.core.gan.presets import estimate_speed
+        from ganime_gui.core.tfsetup import cpu_count, gpu_names
+
+        runs_dir = self.context.project.runs_dir if self.context.project else None
+        return estimate_speed(config, len(gpu_names()), cpu_count(), runs_dir)
+
+    def update_plan(self) -> None:
+        if not self.is_running():
+            config = self.config_from_form()
+            self.preset_box.show_plan(config, self.estimate(config))
+
+    def confirm_long_run(self, text: str) -> bool:
+        """Asked before a run expected to take more than a day (tests replace it)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self, "A long GAN run", text + "\n\nStart it anyway?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def _cache_and_runs_dirs(self) -> tuple[Path, Path]:
         project = self.context.project
@@ -361,10 +461,14 @@ class GanTab(QWidget):
         except UserError as exc:
             self.context.error("Cannot start the GAN", str(exc))
             return
-        run_dir = runs_dir / f"gan-{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{config.resolution}"
+        estimate = self.estimate(config)
+        if self.preset_box.is_long(config, estimate) and not self.confirm_long_run(
+                f"This run of {config.total_kimg:g} kimg would take {estimate.describe(config)}."):
+            return
+        run_dir = runs.new_run_dir(runs_dir, config)
         self._reset_view(run_dir)
         self.trainer = GanTrainer(config, None, run_dir, metrics=self.metrics_plan())
-        self._register_run(run_dir, config)
+        self.run_record_id = runs.register_run(self.context.catalog, self.context.project, run_dir, config)
         self._start_job(make_training_job(self.trainer, paths, cache_dir), f"Preparing {len(paths)} images…")
 
     def continue_run(self) -> None:
@@ -421,6 +525,7 @@ class GanTab(QWidget):
         self.stop_button.setEnabled(running)
         self.open_button.setEnabled(not running)
         self.interpolation_button.setEnabled(has_ckpt)
+        self.export_generator_button.setEnabled(has_ckpt)
         self.score_button.setEnabled(has_ckpt)
         self.export_grid_button.setEnabled(bool(self.grids))
         if not running and self.pause_button.isChecked():
@@ -471,7 +576,11 @@ class GanTab(QWidget):
             self.stat_labels["sec_per_kimg"].setText(f"{values['sec_per_kimg']:.1f} s")
             self.stat_labels["img_per_s"].setText(f"{values['img_per_s']:.1f}")
         if "eta_s" in values:
-            self.stat_labels["eta"].setText(format_duration(values.get("eta_s")))
+            eta = values.get("eta_s")
+            self.stat_labels["eta"].setText(format_duration(eta))
+            if eta and eta > LONG_RUN_S and self.is_running():
+                self.stat_labels["eta"].setText(f"{format_duration(eta)} (more than a day: consider "
+                                                f"fewer kimg or the CPU preset)")
         p = values.get("augment_p")
         self.stat_labels["augment_p"].setText("off" if p is None else f"{p:.2f}")
         if values.get("checkpoint"):
@@ -479,42 +588,25 @@ class GanTab(QWidget):
 
     def _on_finished(self, result) -> None:
         self.status_label.setText(f"Finished: {result.kimg:.1f} kimg, checkpoint {result.checkpoint.name}")
-        self._close_run_record("finished", result.kimg)
+        self._close_run("finished", result.kimg)
 
     def _on_cancelled(self) -> None:
         ckpt = runs.latest_checkpoint(self.run_dir) if self.run_dir else None
         self.status_label.setText("Stopped; " + (f"checkpoint {ckpt.name} saved: Continue run goes on from it."
                                                  if ckpt else "nothing was saved yet."))
-        self._close_run_record("stopped", runs.checkpoint_state(ckpt)["kimg"] if ckpt else None)
+        self._close_run("stopped", runs.checkpoint_state(ckpt)["kimg"] if ckpt else None)
 
     def _on_failed(self, message: str) -> None:
         self.status_label.setText(message)
-        self._close_run_record("failed", None)
+        self._close_run("failed", None)
         self.context.error("GAN training stopped", message)
+
+    def _close_run(self, state: str, kimg: float | None) -> None:
+        runs.close_run_record(self.context.catalog, self.run_record_id, state, kimg)
 
     def _on_ended(self) -> None:
         self._refresh_grids(show="latest" if self._following() else None)
         self._update_buttons()
-
-    # -- run records in the catalog --------------------------------------------------------------
-    def _register_run(self, run_dir: Path, config: GanConfig) -> None:
-        project, catalog = self.context.project, self.context.catalog
-        self.run_record_id = None
-        if catalog is None:
-            return
-        try:
-            rel = project.relpath(run_dir) if run_dir.resolve().is_relative_to(project.root.resolve()) else str(run_dir)
-            self.run_record_id = catalog.add_run("gan", run_dir.name, rel, config.to_dict())
-        except Exception:  # noqa: BLE001 - the run itself matters more than its catalog entry
-            log.exception("could not record the GAN run in the catalog")
-
-    def _close_run_record(self, state: str, kimg: float | None) -> None:
-        if self.run_record_id is None or self.context.catalog is None:
-            return
-        try:
-            self.context.catalog.update_run(self.run_record_id, state, {"kimg": kimg})
-        except Exception:  # noqa: BLE001
-            log.exception("could not update the GAN run in the catalog")
 
     # -- grids -----------------------------------------------------------------------------------
     def _reset_view(self, run_dir: Path | None) -> None:
@@ -525,7 +617,7 @@ class GanTab(QWidget):
         self.loss_plot.clear()
         self.metric_plot.clear()
         self.metric_plot.hide()
-        self.metric_label.setText("KID / FID: not computed yet")
+        self.metric_label.setText(NOT_SCORED)
         self.grid_view.set_path(None)
         self.grid_title.setText(run_dir.name if run_dir else "No run yet")
         for label in self.stat_labels.values():
@@ -594,28 +686,23 @@ class GanTab(QWidget):
             return
         self._reset_view(folder)
         self.trainer = None
-        config = runs.read_run_config(folder)
-        records = runs.read_log(folder)
-        steps = [r for r in records if "d_loss" in r]
-        self.loss_plot.set_data("D", [r["kimg"] for r in steps], [r["d_loss"] for r in steps])
-        self.loss_plot.set_data("G", [r["kimg"] for r in steps], [r["g_loss"] for r in steps])
-        metrics = [r for r in records if r.get("event") == "metric"]
-        self.metric_plot.set_data("KID ×10³", [r["kimg"] for r in metrics], [r["kid"] * 1e3 for r in metrics])
-        self.metric_plot.setVisible(bool(metrics))
-        if metrics:
-            self._show_metric_text(metrics[-1])
-        if steps:
-            last = steps[-1]
+        summary = runs.RunSummary(folder)
+        config = summary.config
+        for name, key in (("D", "d_loss"), ("G", "g_loss")):
+            self.loss_plot.set_data(name, *summary.series(key))
+        self.metric_plot.set_data("SWD ×10³", *summary.series("swd", records=summary.metrics))
+        self.metric_plot.set_data("KID ×10³", *summary.series("kid", 1e3, records=summary.metrics))
+        self.metric_plot.setVisible(bool(summary.metrics))
+        if summary.metrics:
+            self._show_metric_text(summary.metrics[-1])
+        if summary.steps:
+            last = summary.steps[-1]
             self._show_stats({**last, "total_kimg": config.total_kimg, "eta_s": None,
                               "augment_p": last.get("augment_p")})
             self.stat_labels["losses"].setText(f"{last['d_loss']:.3f} / {last['g_loss']:.3f}")
-        ckpt = runs.latest_checkpoint(folder)
-        self.stat_labels["checkpoint"].setText(ckpt.name if ckpt else "none")
-        ended = [r for r in records if r.get("event") in ("finished", "stopped", "diverged", "paused")]
-        self.status_label.setText(
-            f"Opened {folder.name} ({config.arch}, {config.resolution}×{config.resolution})"
-            + (f"; it {ended[-1]['event']} at {ended[-1].get('kimg', 0):.1f} kimg" if ended else ""))
-        self.kimg_spin.setValue(max(self.kimg_spin.minimum(), config.total_kimg))
+        self.stat_labels["checkpoint"].setText(summary.checkpoint.name if summary.checkpoint else "none")
+        self.status_label.setText(summary.describe())
+        self._fill_form(config)
         self._refresh_grids(show="latest")
         self._update_buttons()
 
@@ -624,7 +711,7 @@ class GanTab(QWidget):
         path = self.current_grid_path()
         if path is None:
             return
-        dest, _ = QFileDialog.getSaveFileName(self, "Export the grid", path.name, "PNG image (*.png)")
+        dest = self.ask_save_path("Export the grid", path.name, "PNG image (*.png)")
         if dest:
             shutil.copyfile(path, dest)
             self.context.status(f"Saved {Path(dest).name}")
@@ -634,13 +721,46 @@ class GanTab(QWidget):
 
         if self.run_dir is None:
             return
-        dest, _ = QFileDialog.getSaveFileName(self, "Export a latent interpolation", "interpolation.gif",
-                                              "Animated GIF (*.gif);;Image strip (*.png)")
+        dest = self.ask_save_path("Export a latent interpolation", "interpolation.gif",
+                                  "Animated GIF (*.gif);;Image strip (*.png)")
         if not dest:
             return
         self.context.jobs.start(make_interpolation_job(self.run_dir, dest), "Latent interpolation",
                                 on_finished=lambda p: self.context.status(f"Saved {Path(p).name}"),
                                 on_failed=lambda m: self.context.error("Interpolation failed", m))
+
+    def dialog_dir(self, name: str = "") -> str:
+        """Where file dialogs open: the project's exports folder (else the run's, else the
+        chosen image folder's parent), with ``name`` as the suggested file."""
+        project = self.context.project
+        if project is not None:
+            base = project.exports_dir
+            base.mkdir(parents=True, exist_ok=True)
+        elif self.run_dir is not None:
+            base = self.run_dir
+        elif self.folder is not None:
+            base = self.folder.parent
+        else:
+            return name
+        return str(base / name) if name else str(base)
+
+    def _export_generator(self) -> None:
+        from ganime_gui.core.gan.export import make_export_job
+
+        if self.run_dir is None:
+            return
+        dest = self.ask_save_path("Export the generator", f"{self.run_dir.name}.keras", "Keras model (*.keras)")
+        if not dest:
+            return
+        self.context.jobs.start(make_export_job(self.run_dir, dest, samples=64), "Export the generator",
+                                on_finished=lambda p: self.context.status(
+                                    f"Exported {Path(p).name} and 64 samples beside it"),
+                                on_failed=lambda m: self.context.error("Export failed", m))
+
+    def ask_save_path(self, title: str, name: str, filters: str) -> str:
+        """A save dialog opening in :meth:`dialog_dir` (tests replace it)."""
+        dest, _ = QFileDialog.getSaveFileName(self, title, self.dialog_dir(name), filters)
+        return dest
 
     def _export_prepared(self, kind: str) -> None:
         from ganime_gui.core.gan.dataset import export_npy, export_png_folder, prepare_dataset
@@ -655,10 +775,9 @@ class GanTab(QWidget):
             self.context.error("Cannot export", str(exc))
             return
         if kind == "npy":
-            dest, _ = QFileDialog.getSaveFileName(self, "Export the prepared set", "gan-dataset.npy",
-                                                  "NumPy array (*.npy)")
+            dest = self.ask_save_path("Export the prepared set", "gan-dataset.npy", "NumPy array (*.npy)")
         else:
-            dest = QFileDialog.getExistingDirectory(self, "Export the prepared set as PNGs into")
+            dest = QFileDialog.getExistingDirectory(self, "Export the prepared set as PNGs into", self.dialog_dir())
         if not dest:
             return
         resolution = self.res_combo.currentData()
@@ -676,10 +795,11 @@ class GanTab(QWidget):
     def _on_metric_net_chosen(self, index: int) -> None:
         kind = self.metric_net_combo.itemData(index)
         if kind == "inception-graph":
-            path, _ = QFileDialog.getOpenFileName(self, "The 2015-12-05 Inception graph", "",
+            path, _ = QFileDialog.getOpenFileName(self, "The 2015-12-05 Inception graph", self.dialog_dir(),
                                                   "classify_image_graph_def.pb (*.pb)")
         elif kind == "keras-weights":
-            path, _ = QFileDialog.getOpenFileName(self, "InceptionV3 weights (no top)", "", "Keras weights (*.h5)")
+            path, _ = QFileDialog.getOpenFileName(self, "InceptionV3 weights (no top)", self.dialog_dir(),
+                                                  "Keras weights (*.h5)")
         else:
             return
         if path:
@@ -707,19 +827,28 @@ class GanTab(QWidget):
         if self.run_dir is None:
             return
         job = make_metrics_job(self.run_dir, self.metric_extractor_factory(), self.metric_samples.value())
-        self.metric_label.setText("Computing KID / FID…")
-        self.context.jobs.start(job, "KID / FID", on_progress=lambda d, t, m, e: self.metric_label.setText(m),
+        self.metric_label.setText("Scoring…")
+        self.context.jobs.start(job, "GAN scores", on_progress=lambda d, t, m, e: self.metric_label.setText(m),
                                 on_finished=lambda result: self._on_metric(result.to_dict()),
-                                on_failed=lambda m: (self.metric_label.setText("KID / FID failed"),
-                                                     self.context.error("KID / FID failed", m)))
+                                on_failed=lambda m: (self.metric_label.setText("Scoring failed"),
+                                                     self.context.error("Scoring failed", m)))
 
     def _on_metric(self, record: dict) -> None:
-        self.metric_plot.append("KID ×10³", record["kimg"], record["kid"] * 1e3)
+        if record.get("swd") is not None:
+            self.metric_plot.append("SWD ×10³", record["kimg"], record["swd"])
+        if record.get("kid") is not None:
+            self.metric_plot.append("KID ×10³", record["kimg"], record["kid"] * 1e3)
         self.metric_plot.show()
         self._show_metric_text(record)
 
     def _show_metric_text(self, r: dict) -> None:
-        self.metric_label.setText(
-            f"At {r['kimg']:.1f} kimg: KID {r['kid'] * 1e3:.2f} ± {r['kid_std'] * 1e3:.2f} ×10⁻³, "
-            f"FID {r['fid']:.2f}<br><small>{r['network']}, {r['fake_samples']} generated vs "
-            f"{r['real_samples']} real. Comparable with {r['comparable_with']}.</small>")
+        lines = []
+        if r.get("swd") is not None:
+            lines.append(f"SWD {r['swd']:.1f} ×10⁻³<br><small>{r.get('swd_label', '')}</small>")
+        if r.get("kid") is not None:
+            lines.append(f"KID {r['kid'] * 1e3:.2f} ± {r['kid_std'] * 1e3:.2f} ×10⁻³, FID {r['fid']:.2f}"
+                         f"<br><small>{r['network']}, {r['fake_samples']} generated vs {r['real_samples']} "
+                         f"real. Comparable with {r['comparable_with']}.</small>")
+        if r.get("note"):
+            lines.append(f"<small>{r['note']}</small>")
+        self.metric_label.setText(f"At {r['kimg']:.1f} kimg: " + "<br>".join(lines))

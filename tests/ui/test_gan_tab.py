@@ -72,7 +72,9 @@ def test_preview_shows_reals_then_updating_samples(tab, qtbot):
     assert tab.stat_labels["kimg"].text().startswith("0.1 kimg")
     kimgs, kids = tab.metric_plot.series("KID ×10³")
     assert kimgs == [0.056, 0.104] and all(np.isfinite(kids)) and tab.metric_plot.isVisible()
+    assert tab.metric_plot.series("SWD ×10³")[0] == [0.056, 0.104]  # SWD beside KID, no network needed
     assert "toy net" in tab.metric_label.text() and "0.1 kimg" in tab.metric_label.text()
+    assert "SWD" in tab.metric_label.text() and "no network" in tab.metric_label.text()
     # Scrubbing back shows the real images again.
     tab.grid_slider.setValue(0)
     assert tab.current_grid_path().name == "reals.png"
@@ -135,3 +137,68 @@ def test_image_choices_follow_new_files_and_labels(tab):
     catalog.set_labels("chibi", [file_id], "not_chibi")
     tab.context.labels_changed.emit()
     assert tab.source_combo.findText("chibi: not_chibi (1)") >= 0
+    # The classifier's predicted class is a selection too, and the tab trains on what it holds.
+    model_id = catalog.register_model("vgg", "models/vgg.keras", "chibi", ["chibi", "not_chibi"], "vgg16", 224, 0.9)
+    other = catalog.add_file("images/b.png", "b" * 32, 10, 64, 64)
+    catalog.save_predictions(model_id, {file_id: [0.2, 0.8], other: [0.3, 0.7]})
+    tab.context.predictions_changed.emit()
+    index = tab.source_combo.findText("Predicted not_chibi by vgg (2)")
+    assert index >= 0
+    tab.source_combo.setCurrentIndex(index)
+    assert [p.name for p in tab.selected_paths()] == ["a.png", "b.png"]
+
+
+def test_the_tab_says_which_preset_and_why_and_asks_before_a_run_over_a_day(qtbot, tmp_path, monkeypatch):
+    from ganime_gui.core.gan import presets
+
+    monkeypatch.setattr(presets, "machine_choice", lambda: presets.choose_preset([], 2))
+    tab = open_tab(qtbot, GanTab, Project.create(tmp_path / "p"))
+    try:
+        box = tab.preset_box
+        assert box.combo.currentText().startswith("Auto: CPU") and "No GPU found" in box.reason.text()
+        assert (tab.width_spin.value(), tab.batch_spin.value()) == (32, 32)
+        assert tab.config_from_form().preset == "cpu"
+        assert "1000 kimg" in box.plan.text() and "images/s" in box.plan.text()
+        assert "more than a day" not in box.plan.text()
+        # The GPU settings on this CPU: days. The plan says so, and Start asks first.
+        box.combo.setCurrentIndex(box.combo.findData("gpu"))
+        box.combo.activated.emit(box.combo.currentIndex())
+        assert tab.width_spin.value() == 64 and "more than a day" in box.plan.text()
+        tab.width_spin.setValue(48)
+        assert box.current_key() == "custom" and tab.config_from_form().preset == ""
+        asked = []
+        tab.confirm_long_run = lambda text: asked.append(text) or False
+        folder = tmp_path / "imgs"
+        folder.mkdir()
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(folder / "a.png")
+        tab.set_folder(folder)
+        tab.start_new_run()
+        assert asked and "would take" in asked[0] and not tab.is_running()
+    finally:
+        close_tab(tab)
+
+
+def test_after_a_restart_the_tab_shows_the_last_run_and_exports_its_generator(tab, qtbot, tmp_path):
+    tab.kimg_spin.setValue(0.02)
+    tab.start_new_run()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
+    qtbot.waitUntil(lambda: "Finished" in tab.status_label.text(), timeout=5000)
+    run_dir, project = tab.run_dir, tab.context.project
+    # Dialogs open in the project, not the process's working folder.
+    assert tab.dialog_dir("x.keras") == str(project.exports_dir / "x.keras")
+    dest = tmp_path / "exported" / "gen.keras"
+    tab.ask_save_path = lambda title, name, filters: str(dest)
+    assert tab.export_generator_button.isEnabled()
+    tab.export_generator_button.click()
+    qtbot.waitUntil(lambda: not tab.context.jobs.running(), timeout=120_000)
+    assert dest.with_suffix(".json").is_file() and len(list((dest.parent / "gen-samples").glob("*.png"))) == 64
+
+    again = open_tab(qtbot, GanTab, Project.open(project.root))  # as after a restart
+    try:
+        assert again.run_dir == run_dir and "No run yet" not in again.grid_title.text()
+        assert again.current_grid_path().name.startswith("fakes")
+        assert (again.width_spin.value(), again.batch_spin.value(), again.latent_spin.value()) == (4, 8, 8)
+        assert "hand-set sizes" in again.preset_box.plan.text() and again.continue_button.isEnabled()
+        assert "finished" in again.status_label.text()
+    finally:
+        close_tab(again)

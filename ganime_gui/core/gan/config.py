@@ -73,13 +73,15 @@ class GanConfig:
     augment_p: float = 1.0        # DiffAugment strength when fixed (archs with augment=True)
     augment_target: float | None = None  # ADA: adapt p so E[sign(D(real))] stays near this
     augment_speed_kimg: float = 500.0    # ADA: kimg for p to go from 0 to 1
-    preview_every_kimg: float = 4.0
+    preview_every_kimg: float = 4.0  # after the early previews (see next_preview_images)
+    early_previews: bool = True   # a grid every 0.25 kimg up to 2 kimg, then every 1 kimg up to 10
     preview_grid: tuple[int, int] = (8, 8)  # rows, columns of the fixed-latent sample grid
     checkpoint_every_kimg: float = 50.0
     checkpoint_every_minutes: float = 15.0
     keep_checkpoints: int = 3
     log_every_steps: int = 10
     divergence_limit: float = 1e4  # |loss| above this counts as diverged, like NaN
+    preset: str = ""              # the machine preset it started from ("cpu", "gpu"; "" = hand-set)
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -116,3 +118,20 @@ class GanConfig:
     def from_dict(cls, d: dict) -> "GanConfig":
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+# (until kimg, every kimg): early grids come often, so the first minutes show the model starting
+# to learn, then they are spaced out to ``preview_every_kimg``.
+EARLY_PREVIEWS: tuple[tuple[float, float], ...] = ((2.0, 0.25), (10.0, 1.0))
+
+
+def next_preview_images(shown: int, config: GanConfig) -> float:
+    """The number of images shown at which the next sample grid is due, after ``shown``."""
+    late = config.preview_every_kimg * 1000
+    if not late:
+        return float("inf")
+    for until_kimg, every_kimg in (EARLY_PREVIEWS if config.early_previews else ()):
+        until, every = until_kimg * 1000, min(every_kimg * 1000, late)
+        if shown < until:
+            return min((shown // every + 1) * every, until)
+    return (shown // late + 1) * late

@@ -1,4 +1,5 @@
-"""KID and FID from 2048-d Inception pool features, with a pluggable feature network.
+"""Scores of a generator: SWD always (no network, ``swd.py``), KID and FID from 2048-d Inception
+pool features when a feature network is there.
 
 KID (Bińkowski et al. 2018) is the primary number: an unbiased MMD estimate with the cubic
 polynomial kernel, so it does not drift with the sample count the way FID does (FID is biased
@@ -14,6 +15,7 @@ Images are resized to 299×299 with Pillow's bicubic filter, which antialiases w
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import asdict, dataclass
@@ -178,8 +180,11 @@ class InceptionGraphFeatures(FeatureExtractor):
         return np.stack([np.asarray(self.fn(self.tf.constant(p[None]))).reshape(-1) for p in pixels])
 
 
-def make_extractor(kind: str, path: str | Path | None = None) -> FeatureExtractor:
-    """``kind``: "keras-imagenet", "keras-weights" (a weights file) or "inception-graph" (a .pb)."""
+def make_extractor(kind: str, path: str | Path | None = None) -> FeatureExtractor | None:
+    """``kind``: "swd" (no network: SWD only, None), "keras-imagenet", "keras-weights" (a weights
+    file) or "inception-graph" (a .pb)."""
+    if kind == "swd":
+        return None
     if kind == "keras-imagenet":
         return KerasInceptionFeatures("imagenet")
     if kind == "keras-weights":
@@ -192,78 +197,132 @@ def make_extractor(kind: str, path: str | Path | None = None) -> FeatureExtracto
 # -- scoring a generator ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MetricResult:
-    kid: float
-    kid_std: float
-    fid: float
-    network: str
-    comparable_with: str
+    """One scoring of a generator. SWD is always there; KID/FID only with a feature network."""
     real_samples: int
     fake_samples: int
     kimg: float | None = None
+    swd: float | None = None             # ×10³ (Karras et al. 2018's unit)
+    swd_levels: tuple[float, ...] = ()
+    swd_label: str = ""
+    kid: float | None = None
+    kid_std: float | None = None
+    fid: float | None = None
+    network: str | None = None
+    comparable_with: str = ""
+    note: str = ""                       # e.g. why KID/FID are missing
 
     def label(self) -> str:
-        return (f"KID {self.kid * 1e3:.2f} ± {self.kid_std * 1e3:.2f} ×10⁻³, FID {self.fid:.2f} "
-                f"({self.network}; {self.fake_samples} generated vs {self.real_samples} real)")
+        parts = [self.swd_label] if self.swd is not None else []
+        if self.kid is not None:
+            parts.append(f"KID {self.kid * 1e3:.2f} ± {self.kid_std * 1e3:.2f} ×10⁻³, FID {self.fid:.2f} "
+                         f"({self.network}; {self.fake_samples} generated vs {self.real_samples} real)")
+        return "; ".join(parts + ([self.note] if self.note else []))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["swd_levels"] = list(self.swd_levels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "MetricResult":
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in d.items() if k in known}
+        values["swd_levels"] = tuple(values.get("swd_levels", ()))
+        return cls(**values)
 
 
-def score_images(real: np.ndarray, fake: np.ndarray, extractor: FeatureExtractor, kimg: float | None = None,
-                 kid_subset_size: int = 1000) -> MetricResult:
-    """KID and FID between two image sets (uint8 or [-1, 1] floats)."""
-    real_f, fake_f = extractor(real), extractor(fake)
-    return score_features(real_f, fake_f, extractor, kimg, kid_subset_size)
+def score_images(real: np.ndarray, fake: np.ndarray, extractor: FeatureExtractor | None,
+                 kimg: float | None = None, kid_subset_size: int = 1000, swd_patches: int = 64) -> MetricResult:
+    """SWD, and KID and FID with an ``extractor``, between two image sets (uint8 or [-1, 1] floats)."""
+    from ganime_gui.core.gan.swd import swd
+
+    s = swd(real, fake, patches_per_image=swd_patches)
+    result = MetricResult(len(real), len(fake), kimg, s.swd, s.levels, s.label())
+    if extractor is None:
+        return result
+    kid = score_features(extractor(real), extractor(fake), extractor, kimg, kid_subset_size)
+    return dataclasses.replace(kid, swd=s.swd, swd_levels=s.levels, swd_label=s.label())
 
 
 def score_features(real_f: np.ndarray, fake_f: np.ndarray, extractor: FeatureExtractor,
                    kimg: float | None = None, kid_subset_size: int = 1000) -> MetricResult:
     kid, kid_std = kernel_inception_distance(real_f, fake_f, max_subset_size=kid_subset_size)
     fid = frechet_inception_distance(real_f, fake_f) if min(len(real_f), len(fake_f)) > 1 else math.nan
-    return MetricResult(kid, kid_std, fid, extractor.name, extractor.comparable_with,
-                        len(real_f), len(fake_f), kimg)
+    return MetricResult(len(real_f), len(fake_f), kimg, kid=kid, kid_std=kid_std, fid=fid,
+                        network=extractor.name, comparable_with=extractor.comparable_with)
 
 
 @dataclass(frozen=True)
 class MetricsPlan:
-    """Score the EMA generator during training: every ``every_kimg``, with ``samples`` images."""
-    extractor_factory: Callable[[], FeatureExtractor]
+    """Score the EMA generator during training: every ``every_kimg``, with ``samples`` images.
+    ``extractor_factory`` returns the KID/FID network, or None for SWD only."""
+    extractor_factory: Callable[[], FeatureExtractor | None]
     every_kimg: float
     samples: int = 2000
 
 
+def swd_only() -> None:
+    """An ``extractor_factory`` for SWD alone (no network: offline, quick)."""
+    return None
+
+
 class GeneratorScorer:
-    """KID/FID of a generator against a prepared set. The real images' features are computed once
-    and reused; the generated side always uses the same latents, so scores over kimg compare."""
+    """Scores of a generator against a prepared set. The real side is drawn (and its Inception
+    features computed) once; the generated side always uses the same latents, so scores over kimg
+    compare. A feature network that cannot load leaves SWD, with a note saying why."""
 
-    def __init__(self, extractor: FeatureExtractor, data: np.ndarray, num_samples: int, seed: int = 123,
-                 chunk: int = 250):
-        self.extractor, self.data, self.chunk = extractor, data, chunk
+    def __init__(self, extractor_factory: Callable[[], FeatureExtractor | None], data: np.ndarray,
+                 num_samples: int, seed: int = 123, chunk: int = 250):
+        self.data, self.chunk, self.seed = data, chunk, seed
         self.n = min(num_samples, len(data)) if num_samples else len(data)
-        self.seed = seed
+        self.note = ""
+        try:
+            self.extractor = extractor_factory()
+        except UserError as exc:  # e.g. offline: no ImageNet weights. SWD needs none.
+            self.extractor = None
+            self.note = f"KID/FID off: {exc}"
         self._real: np.ndarray | None = None
+        self._real_f: np.ndarray | None = None
 
-    def _features(self, make_batch, what: str, progress: ProgressFn, cancelled: CancelledFn) -> np.ndarray:
+    def _generated(self, generate, latent_dim: int, progress: ProgressFn, cancelled: CancelledFn) -> np.ndarray:
+        latents = np.random.default_rng([self.seed, 1]).standard_normal((self.n, latent_dim)).astype(np.float32)
         out = []
         for start in range(0, self.n, self.chunk):
             check_cancelled(cancelled)
-            out.append(self.extractor(make_batch(start, min(self.n, start + self.chunk))))
-            progress(start + len(out[-1]), self.n, f"Inception features of the {what}")
+            out.append(generate(latents[start:start + self.chunk]))
+            progress(start + len(out[-1]), self.n, "Generating images to score")
+        return np.concatenate(out)
+
+    def _features(self, images: np.ndarray, what: str, progress: ProgressFn, cancelled: CancelledFn) -> np.ndarray:
+        out = []
+        for start in range(0, len(images), self.chunk):
+            check_cancelled(cancelled)
+            out.append(self.extractor(images[start:start + self.chunk]))
+            progress(start + len(out[-1]), len(images), f"Inception features of the {what}")
         return np.concatenate(out)
 
     def score(self, generate: Callable[[np.ndarray], np.ndarray], latent_dim: int, kimg: float | None = None,
               progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> MetricResult:
         """``generate(latents) -> images in [-1, 1]``."""
+        from ganime_gui.core.gan.swd import swd
+
         if self._real is None:
             picks = np.sort(np.random.default_rng(self.seed).choice(len(self.data), self.n, replace=False))
-            self._real = self._features(lambda a, b: as_unit_float(self.data[picks[a:b]]), "real images",
-                                        progress, cancelled)
-        latents = np.random.default_rng([self.seed, 1]).standard_normal((self.n, latent_dim)).astype(np.float32)
-        fake = self._features(lambda a, b: generate(latents[a:b]), "generated images", progress, cancelled)
-        return score_features(self._real, fake, self.extractor, kimg)
+            self._real = as_unit_float(self.data[picks])
+        fake = self._generated(generate, latent_dim, progress, cancelled)
+        progress(0, 0, "SWD of the generated images")
+        s = swd(self._real, fake)
+        result = MetricResult(self.n, self.n, kimg, s.swd, s.levels, s.label(), note=self.note)
+        if self.extractor is None:
+            return result
+        if self._real_f is None:
+            self._real_f = self._features(self._real, "real images", progress, cancelled)
+        kid = score_features(self._real_f, self._features(fake, "generated images", progress, cancelled),
+                             self.extractor, kimg)
+        return dataclasses.replace(kid, swd=s.swd, swd_levels=s.levels, swd_label=s.label())
 
 
-def make_metrics_job(run_dir: str | Path, extractor_factory: Callable[[], FeatureExtractor],
+def make_metrics_job(run_dir: str | Path, extractor_factory: Callable[[], FeatureExtractor | None] = swd_only,
                      num_samples: int = 5000, checkpoint: str | Path | None = None):
     """A core job scoring a run's checkpoint (latest by default) against its training set.
 
@@ -272,13 +331,13 @@ def make_metrics_job(run_dir: str | Path, extractor_factory: Callable[[], Featur
     """
     def job(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> MetricResult:
         from ganime_gui.core.gan import runs
-        from ganime_gui.core.gan.dataset import load_array
         from ganime_gui.core.gan.train import load_generator
+        from ganime_gui.core.gan.dataset import load_array
 
-        progress(0, 0, "Loading the generator and the feature network…")
+        progress(0, 0, "Loading the generator…")
         trainer = load_generator(run_dir, checkpoint)
         data = load_array(runs.read_run_info(run_dir)["data"])
-        scorer = GeneratorScorer(extractor_factory(), data, num_samples)
+        scorer = GeneratorScorer(extractor_factory, data, num_samples)
         result = scorer.score(trainer.generate, trainer.config.latent_dim, trainer.kimg, progress, cancelled)
         runs.RunLog(run_dir).write(event="metric", step=trainer.step, **result.to_dict())
         progress(scorer.n, scorer.n, result.label(), metric=result.to_dict())

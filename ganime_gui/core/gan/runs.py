@@ -3,7 +3,8 @@
     RUN/
       run.json                 the GanConfig and the prepared set it trained on
       reals.png                a grid of training images
-      fakes000000.png ...      sample grids from the fixed latents (EMA generator), by kimg
+      fakes-000000000.png ...  sample grids from the fixed latents (EMA generator), named by the
+                               number of real images shown (so grids 250 images apart never collide)
       log.jsonl                one JSON object a line: losses, speed, events, metrics
       checkpoints/ckpt-<step>/ tf.train.Checkpoint files + state.json, the last few kept
 """
@@ -27,22 +28,24 @@ LOG_NAME = "log.jsonl"
 REALS_NAME = "reals.png"
 CHECKPOINTS_DIR = "checkpoints"
 CHECKPOINT_PREFIX = "ckpt"  # the tf.train.Checkpoint prefix inside each checkpoint folder
-_FAKES_RE = re.compile(r"^fakes(\d{6,})\.png$")
+_FAKES_RE = re.compile(r"^fakes(-?)(\d{6,})\.png$")  # "fakes-<images>" now; "fakes<kimg>" before
 _CKPT_RE = re.compile(r"^ckpt-(\d+)$")
 
 
-def fakes_path(run_dir: str | Path, kimg: float) -> Path:
-    """``fakes000120.png`` for 120 kimg, like StyleGAN."""
-    return Path(run_dir) / f"fakes{int(kimg):06d}.png"
+def fakes_path(run_dir: str | Path, images_shown: int) -> Path:
+    """``fakes-000120250.png`` after 120 250 real images (StyleGAN names by whole kimg, which
+    makes previews closer than 1 kimg overwrite each other)."""
+    return Path(run_dir) / f"fakes-{int(images_shown):09d}.png"
 
 
-def list_fake_grids(run_dir: str | Path) -> list[tuple[int, Path]]:
-    """(kimg, path) of every sample grid in the run folder, oldest first."""
+def list_fake_grids(run_dir: str | Path) -> list[tuple[float, Path]]:
+    """(kimg, path) of every sample grid in the run folder, oldest first (older runs' by-kimg
+    names are read too)."""
     found = []
     for path in Path(run_dir).glob("fakes*.png"):
         m = _FAKES_RE.match(path.name)
         if m:
-            found.append((int(m.group(1)), path))
+            found.append((int(m.group(2)) / (1000.0 if m.group(1) else 1.0), path))
     return sorted(found)
 
 
@@ -139,3 +142,74 @@ def save_png_atomic(image: Image.Image, path: str | Path) -> Path:
     image.save(tmp, format="PNG")
     tmp.replace(path)
     return path
+
+
+# -- where runs live, their catalog records, and what their logs say --------------------------------
+def new_run_dir(runs_dir: str | Path, config: GanConfig) -> Path:
+    """``gan-<date>-<time>-<arch>-<res>`` under the project's (or a folder's) runs directory."""
+    return Path(runs_dir) / f"gan-{time.strftime('%Y%m%d-%H%M%S')}-{config.arch}-{config.resolution}"
+
+
+def latest_run_dir(runs_dir: str | Path | None) -> Path | None:
+    """The run folder trained last (by its log's, else its run.json's, modification time)."""
+    if runs_dir is None or not Path(runs_dir).is_dir():
+        return None
+
+    def touched(run_dir: Path) -> float:
+        log = run_dir / LOG_NAME
+        return (log if log.is_file() else run_dir / RUN_CONFIG).stat().st_mtime
+
+    found = [p for p in Path(runs_dir).iterdir() if is_run_dir(p)]
+    return max(found, key=touched) if found else None
+
+
+def register_run(catalog, project, run_dir: Path, config: GanConfig) -> int | None:
+    """Record a new run in the project's catalog (None when there is no catalog or it fails:
+    the run itself matters more than its record)."""
+    import logging
+
+    if catalog is None:
+        return None
+    try:
+        inside = project is not None and run_dir.resolve().is_relative_to(project.root.resolve())
+        return catalog.add_run("gan", run_dir.name, project.relpath(run_dir) if inside else str(run_dir),
+                               config.to_dict())
+    except Exception:  # noqa: BLE001
+        logging.getLogger("ganime.gan").exception("could not record the GAN run in the catalog")
+        return None
+
+
+def close_run_record(catalog, run_id: int | None, state: str, kimg: float | None) -> None:
+    import logging
+
+    if run_id is None or catalog is None:
+        return
+    try:
+        catalog.update_run(run_id, state, {"kimg": kimg})
+    except Exception:  # noqa: BLE001
+        logging.getLogger("ganime.gan").exception("could not update the GAN run in the catalog")
+
+
+class RunSummary:
+    """What a run's log says, for a viewer: loss curves, scores and how it last ended."""
+
+    def __init__(self, run_dir: str | Path):
+        self.run_dir = Path(run_dir)
+        self.config = read_run_config(run_dir)
+        records = read_log(run_dir)
+        self.steps = [r for r in records if "d_loss" in r]
+        self.metrics = [r for r in records if r.get("event") == "metric"]
+        ended = [r for r in records if r.get("event") in ("finished", "stopped", "diverged", "paused")]
+        self.ended = ended[-1] if ended else None
+        self.checkpoint = latest_checkpoint(run_dir)
+
+    def series(self, key: str, scale: float = 1.0, records: list[dict] | None = None):
+        chosen = [r for r in (self.steps if records is None else records) if r.get(key) is not None]
+        return [r["kimg"] for r in chosen], [r[key] * scale for r in chosen]
+
+    def describe(self) -> str:
+        c = self.config
+        text = f"Opened {self.run_dir.name} ({c.arch}, {c.resolution}×{c.resolution})"
+        if self.ended:
+            text += f"; it {self.ended['event']} at {self.ended.get('kimg', 0):.1f} kimg"
+        return text

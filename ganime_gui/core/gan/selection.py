@@ -1,6 +1,9 @@
-"""Which images the GAN trains on, picked from the project's catalog by label."""
+"""Which images the GAN trains on, picked from the project's catalog: by hand label, by the class a
+trained classifier predicted, or all of them. Rejected images (any label in the ``reject`` set)
+are always left out of label and prediction selections."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 REJECT_SET = "reject"  # any label in this set means "keep out of the training data"
@@ -18,14 +21,78 @@ def label_choices(catalog) -> list[tuple[str, str, int]]:
     return choices
 
 
+def _rejected(catalog) -> set[str]:
+    if catalog.label_set(REJECT_SET) is None:
+        return set()
+    return {p for p, _ in catalog.labelled_paths(REJECT_SET)}
+
+
 def paths_with_label(catalog, project, label_set: str, label: str, exclude_rejected: bool = True) -> list[Path]:
     """Absolute paths of the images labelled ``label`` in ``label_set``, minus any rejected ones."""
     chosen = [p for p, lab in catalog.labelled_paths(label_set) if lab == label]
-    rejected = set()
-    if exclude_rejected and catalog.label_set(REJECT_SET) is not None:
-        rejected = {p for p, _ in catalog.labelled_paths(REJECT_SET)}
+    rejected = _rejected(catalog) if exclude_rejected else set()
     return [project.abspath(p) for p in chosen if p not in rejected]
 
 
 def all_image_paths(catalog, project) -> list[Path]:
     return [project.abspath(f.path) for f in catalog.files("ok")]
+
+
+# -- the classifier's predictions -------------------------------------------------------------------
+@dataclass(frozen=True)
+class PredictedChoice:
+    model: str        # the classifier's name in the catalog
+    label_set: str
+    label: str        # the predicted class
+    count: int
+
+
+def _predicted_paths(catalog, model) -> dict[str, str]:
+    """relative path -> predicted class (the highest score) for every good file the model scored."""
+    scores = catalog.predictions_of(model.id)
+    out = {}
+    for f in catalog.files("ok"):
+        s = scores.get(f.id)
+        if s:
+            out[f.path] = model.classes[max(range(len(s)), key=s.__getitem__)]
+    return out
+
+
+def prediction_choices(catalog) -> list[PredictedChoice]:
+    """Every class each stored classifier predicted for at least one image (rejected ones not
+    counted), newest model first."""
+    rejected = _rejected(catalog)
+    choices = []
+    for model in catalog.model_records():
+        if not catalog.prediction_count(model.id):
+            continue
+        counts: dict[str, int] = {}
+        for path, label in _predicted_paths(catalog, model).items():
+            if path not in rejected:
+                counts[label] = counts.get(label, 0) + 1
+        choices += [PredictedChoice(model.name, model.label_set, label, counts[label])
+                    for label in model.classes if counts.get(label)]
+    return choices
+
+
+def paths_with_prediction(catalog, project, model_name: str, label: str, exclude_rejected: bool = True) -> list[Path]:
+    """Absolute paths of the images the classifier ``model_name`` put in ``label``, minus rejected."""
+    from ganime_gui.core.jobs import UserError
+
+    model = catalog.model_record(model_name)
+    if model is None:
+        raise UserError(f"The classifier {model_name!r} is no longer in the project: pick another selection.")
+    rejected = _rejected(catalog) if exclude_rejected else set()
+    return [project.abspath(p) for p, lab in sorted(_predicted_paths(catalog, model).items())
+            if lab == label and p not in rejected]
+
+
+# -- the funnel's clean set -------------------------------------------------------------------------
+def clean_set_paths(catalog, project) -> list[Path] | None:
+    """The images the cleaning funnel kept, or None while the project has no funnel.
+
+    The hook for the funnel: when it exists it returns its clean set here, the GAN tab lists it
+    as a selection beside the labels and predictions ("Clean set (N)") and the headless commands
+    can train on it. Until then nothing is listed.
+    """
+    return None

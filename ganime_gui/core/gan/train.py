@@ -24,7 +24,7 @@ import numpy as np
 
 from ganime_gui.core.fsutil import atomic_write_text
 from ganime_gui.core.gan import runs
-from ganime_gui.core.gan.config import GanConfig
+from ganime_gui.core.gan.config import GanConfig, next_preview_images
 from ganime_gui.core.gan.dataset import BatchSampler, as_unit_float, load_array
 from ganime_gui.core.jobs import (CancelledFn, JobCancelled, ProgressFn, UserError,
                                   never_cancelled, no_progress)
@@ -286,8 +286,7 @@ class GanTrainer:
         progress(self.step, self.total_steps, "Real images", reals=str(reals_path), grid=str(latest_grid),
                  event="reals", **self._status())
 
-        every = cfg.preview_every_kimg * 1000
-        next_preview = (int(self.images_shown.numpy() // every) + 1) * every if every else math.inf
+        next_preview = next_preview_images(int(self.images_shown.numpy()), cfg)
         m_every = self.metrics.every_kimg * 1000 if self.metrics and self.metrics.every_kimg else 0
         next_metric = (int(self.images_shown.numpy() // m_every) + 1) * m_every if m_every else math.inf
         ck_every = cfg.checkpoint_every_kimg * 1000
@@ -318,7 +317,7 @@ class GanTrainer:
                 event = None
                 if shown >= next_preview:
                     latest_grid = self._save_preview()
-                    next_preview += every
+                    next_preview = next_preview_images(shown, cfg)
                     event = "preview"
                 if shown >= next_metric and self.metrics:
                     self._score(progress, cancelled)
@@ -348,24 +347,23 @@ class GanTrainer:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def _score(self, progress: ProgressFn, cancelled: CancelledFn) -> None:
-        """KID/FID of the EMA generator now; logged and reported as a ``metric`` event."""
+        """SWD (and KID/FID with a feature network) of the EMA generator now; logged and reported
+        as a ``metric`` event. A network that cannot load leaves SWD, said once in the log."""
         from ganime_gui.core.gan.metrics import GeneratorScorer
 
         def quiet(done, total, message="", **extra):  # keep the training progress bar meaning steps
             progress(self.step, self.total_steps, f"{message} ({done}/{total})", event="scoring")
 
+        if self._scorer is None:
+            self._scorer = GeneratorScorer(self.metrics.extractor_factory, self.data, self.metrics.samples)
+            if self._scorer.note:
+                message = f"{self._scorer.note}; SWD goes on."
+                self.log.write(event="metric_failed", step=self.step, kimg=self.kimg, message=message)
+                progress(self.step, self.total_steps, message, event="metric_failed", **self._status())
         try:
-            if self._scorer is None:
-                self._scorer = GeneratorScorer(self.metrics.extractor_factory(), self.data, self.metrics.samples)
             result = self._scorer.score(self.generate, self.config.latent_dim, self.kimg, quiet, cancelled)
         except JobCancelled:
             return  # the training loop sees cancelled() next and stops with a checkpoint
-        except UserError as exc:  # e.g. no network for the weights: training goes on without scores
-            self.metrics = None
-            message = f"KID/FID scoring is off for this run: {exc}"
-            self.log.write(event="metric_failed", step=self.step, kimg=self.kimg, message=message)
-            progress(self.step, self.total_steps, message, event="metric_failed", **self._status())
-            return
         self.log.write(event="metric", step=self.step, **result.to_dict())
         progress(self.step, self.total_steps, result.label(), event="metric", metric=result.to_dict(),
                  **self._status())
@@ -475,7 +473,7 @@ class GanTrainer:
     def _save_preview(self) -> Path:
         rows, cols = self.config.preview_grid
         images = self.generate(self.preview_z.numpy())
-        path = runs.fakes_path(self.run_dir, self.kimg)
+        path = runs.fakes_path(self.run_dir, int(self.images_shown.numpy()))
         self._preview_step = self.step
         runs.save_png_atomic(runs.image_grid(images, rows, cols), path)
         self.log.write(event="preview", step=self.step, kimg=self.kimg, path=path.name)

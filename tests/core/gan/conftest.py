@@ -55,3 +55,9 @@ def image_folder(tmp_path):
     Image.fromarray(rgba, "RGBA").save(folder / "transparent.png")
     (folder / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     return folder
+
+
+@pytest.fixture
+def make_blobs():
+    """``make_blobs(count, size, seed)``: toy images, uint8."""
+    return blob_images

@@ -20,3 +20,25 @@ def test_images_by_label_leave_out_rejected(tmp_path):
         assert ("chibi", "not_chibi", 4) in label_choices(catalog)
         assert not any(ls == "reject" for ls, _, _ in label_choices(catalog))
         assert len(all_image_paths(catalog, project)) == 6
+
+
+def test_images_by_predicted_class_leave_out_rejected(tmp_path):
+    from ganime_gui.core.gan.selection import clean_set_paths, paths_with_prediction, prediction_choices
+
+    project = Project.create(tmp_path / "project")
+    with project.open_catalog() as catalog:
+        ids = [catalog.add_file(f"images/{i}.png", md5=f"{i:032x}", size=10) for i in range(6)]
+        model_id = catalog.register_model("m1", "models/m1.keras", "chibi", ["chibi", "not_chibi"],
+                                          "vgg16", 224, 0.9)
+        # files 0-3 predicted not_chibi, 4 chibi, 5 not scored at all
+        catalog.save_predictions(model_id, {ids[0]: [0.1, 0.9], ids[1]: [0.2, 0.8], ids[2]: [0.4, 0.6],
+                                            ids[3]: [0.3, 0.7], ids[4]: [0.9, 0.1]})
+        catalog.set_labels("reject", [ids[2]], "flashy_background")
+        choices = prediction_choices(catalog)
+        assert [(c.model, c.label_set, c.label, c.count) for c in choices] == [
+            ("m1", "chibi", "chibi", 1), ("m1", "chibi", "not_chibi", 3)]
+        chosen = paths_with_prediction(catalog, project, "m1", "not_chibi")
+        assert [p.name for p in chosen] == ["0.png", "1.png", "3.png"]
+        assert all(p.parent == project.images_dir for p in chosen)
+        assert len(paths_with_prediction(catalog, project, "m1", "not_chibi", exclude_rejected=False)) == 4
+        assert clean_set_paths(catalog, project) is None  # no funnel yet: nothing listed

@@ -183,17 +183,22 @@ def test_metrics_during_training_are_logged_and_reported(make_config, prepared_n
     logged = [r for r in runs.read_log(tmp_path / "run") if r.get("event") == "metric"]
     assert [r["kimg"] for r in logged] == [0.016, 0.032]
     assert all(r["network"] == "toy" and r["fake_samples"] == 12 and np.isfinite(r["kid"]) for r in logged)
+    assert all(r["swd"] > 0 and len(r["swd_levels"]) == 2 for r in logged)  # SWD beside KID/FID
     assert [m["kimg"] for m in reported if m] == [0.016, 0.032]
 
 
-def test_a_failing_feature_network_does_not_stop_training(make_config, prepared_npy, tmp_path):
+def test_a_failing_feature_network_does_not_stop_training_and_swd_goes_on(make_config, prepared_npy, tmp_path):
     from ganime_gui.core.gan.metrics import MetricsPlan
 
     def offline():
         raise UserError("Could not get the InceptionV3 ImageNet weights: offline.")
 
     trainer = GanTrainer(make_config(arch="dcgan", total_kimg=0.032), prepared_npy, tmp_path / "run",
-                         metrics=MetricsPlan(offline, every_kimg=0.008))
+                         metrics=MetricsPlan(offline, every_kimg=0.016, samples=12))
     assert trainer.run().finished
-    failed = [r for r in runs.read_log(tmp_path / "run") if r.get("event") == "metric_failed"]
-    assert len(failed) == 1 and "offline" in failed[0]["message"]
+    log = runs.read_log(tmp_path / "run")
+    failed = [r for r in log if r.get("event") == "metric_failed"]
+    assert len(failed) == 1 and "offline" in failed[0]["message"] and "SWD goes on" in failed[0]["message"]
+    scored = [r for r in log if r.get("event") == "metric"]
+    assert [r["kimg"] for r in scored] == [0.016, 0.032]
+    assert all(r["kid"] is None and r["swd"] > 0 and "no network" in r["swd_label"] for r in scored)
