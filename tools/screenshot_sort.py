@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 app = QApplication([])
 from ganime_gui.core.project import Project
-from ganime_gui.core.sorting.demo import catalog_generated, attach_post
+from ganime_gui.fakebooru.fixtures import catalog_generated, attach_post
 from ganime_gui.core.sorting.active import LearnConfig, surest
 from ganime_gui.fakebooru.figures import write_image_folder
 from ganime_gui.ui.context import AppContext

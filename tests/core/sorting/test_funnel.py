@@ -5,7 +5,7 @@ import pytest
 
 from ganime_gui.core.jobs import UserError
 from ganime_gui.core.sorting import QueueSpec, build_queue
-from ganime_gui.core.sorting.demo import attach_post, attach_predictions
+from ganime_gui.fakebooru.fixtures import attach_post, attach_predictions
 from ganime_gui.core.sorting.funnel import (SPOT_SET, FunnelSpec, draw_spot_check, funnel,
                                             wilson)
 
