@@ -51,10 +51,22 @@ def user_log_dir() -> Path:
     return base / "ganime" / "logs"
 
 
-def _file_handler(path: Path) -> logging.Handler:
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (a test or a host may swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+def _file_handler(path: Path, *, delay: bool = False) -> logging.Handler:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3,
-                                                   encoding="utf-8", delay=True)
+                                                   encoding="utf-8", delay=delay)
     handler.setFormatter(logging.Formatter(_FORMAT))
     return handler
 
@@ -65,7 +77,7 @@ def setup_logging(level: int = logging.INFO) -> None:
     # propagating there printed each line twice in two formats.
     root.propagate = False
     if not any(getattr(h, "_ganime_console", False) for h in root.handlers):
-        console = logging.StreamHandler()
+        console = _StderrHandler()
         console.setFormatter(OneLineFormatter(_FORMAT))
         console.setLevel(logging.WARNING)
         console.addFilter(_not_files_only)
@@ -73,7 +85,7 @@ def setup_logging(level: int = logging.INFO) -> None:
         root.addHandler(console)
     if not any(getattr(h, "_ganime_user_log", False) for h in root.handlers):
         try:
-            user = _file_handler(user_log_dir() / "ganime.log")
+            user = _file_handler(user_log_dir() / "ganime.log", delay=True)  # made on the first record
         except OSError:  # a read-only or full home: the console and the project log still work
             user = None
         if user is not None:
