@@ -18,6 +18,7 @@ from ganime_gui.core.catalog.sorting import HistoryStep
 from ganime_gui.core.jobs import UserError
 from ganime_gui.core.sorting import PaceMeter, build_queue, duplicate_rows, next_unlabelled
 from ganime_gui.core.sorting.duplicates import DUPLICATE_SET, DuplicateGroup
+from ganime_gui.core.sorting.funnel import record_checks
 from ganime_gui.core.thumbs import bucket_for
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.keys import DigitRouter, make_actions
@@ -278,6 +279,8 @@ class SortTab(QWidget):
             return None
         ids = [self.model.rows[r].id for r in rows]
         step = self.catalog.apply_label_changes(ls.name, ids, label)
+        if self.spec().show == "spot_check":
+            record_checks(self.catalog, ids, checked=label is not None)
         self.labelled(step)
         if advance:
             nxt = rows[-1] + 1

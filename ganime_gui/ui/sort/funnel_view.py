@@ -26,11 +26,10 @@ def funnel_rows(f: Funnel) -> list[tuple[str, str]]:
 
 def precision_text(f: Funnel) -> str:
     if f.precision is None:
-        return ("Precision unknown: draw a spot check and label its images (the interval comes "
-                "from them).")
+        return ("Precision unknown: draw a spot check and press each image's label key once more "
+                "(the estimate and its interval come from them).")
     return (f"Estimated precision of the clean set: <b>{f.precision:.1%}</b> (95% interval "
-            f"{f.low:.1%} – {f.high:.1%}, from {f.checked} spot checks; hand labels count as "
-            f"right).")
+            f"{f.low:.1%} – {f.high:.1%}, from {f.checked} spot checks of {f.sample}).")
 
 
 class FunnelDialog(QDialog):
@@ -92,6 +91,6 @@ class FunnelDialog(QDialog):
             self.tab.context.error("Spot check", str(exc))
             return
         self.tab.filters.select(self.tab.filters.show_combo, "spot_check")
-        self.tab.context.status("Label the spot-check images: the funnel's estimate comes "
-                                "from them.", 10000)
+        self.tab.context.status("Look at each spot-check image once more and press its label "
+                                "key: the funnel's estimate comes from them.", 10000)
         self.refresh()
