@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QKeySequence, QWheelEvent
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 from PySide6.QtTest import QTest
 
 from ganime_gui.core.catalog import Catalog
@@ -533,7 +533,8 @@ def test_a_short_learn_as_i_sort_session_with_real_keys(tab, qtbot, monkeypatch)
     assert "balanced accuracy" in panel.status.text()
 
 
-def test_the_funnel_dialog_counts_and_a_spot_check_is_labelled_with_keys(tab):
+def test_the_funnel_dialog_counts_and_a_spot_check_is_labelled_with_keys(tab, qtbot, tmp_path,
+                                                                         monkeypatch):
     catalog = tab.context.catalog
     everyone = ids(tab, range(COUNT))
     attach_predictions(catalog, "chibi", ["chibi", "not_chibi"],
@@ -559,4 +560,9 @@ def test_the_funnel_dialog_counts_and_a_spot_check_is_labelled_with_keys(tab):
     f = dialog.refresh()
     assert (f.checked, f.confirmed) == (5, 4)               # looked at again: one was chibi
     assert "95% interval" in dialog.precision.text() and f.low < f.precision < f.high
+    out = tmp_path / "clean-export"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    dialog.export()
+    qtbot.waitUntil(lambda: not tab.context.jobs.running(), timeout=20_000)
+    assert len(list((out / "clean").iterdir())) == f.clean_set == COUNT - 1   # one chibi now
     dialog.close()

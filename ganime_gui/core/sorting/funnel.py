@@ -137,3 +137,10 @@ def record_checks(catalog: Catalog, file_ids: list[int], checked: bool = True) -
     ids = [f for f in file_ids if f in sample]
     if ids:
         catalog.set_labels(SPOT_SET, ids, CHECKED if checked else TO_CHECK)
+
+
+def clean_set_paths(catalog: Catalog, spec: FunnelSpec) -> list[tuple[str, str]]:
+    """(catalog path, "clean") of every image of the clean set: what the GAN trains on and what
+    *Export the clean set* writes."""
+    _, clean, _ = _clean_rows(catalog, spec)
+    return [(r.path, "clean") for r in clean]

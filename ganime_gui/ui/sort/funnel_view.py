@@ -2,12 +2,13 @@
 estimated precision with its interval, and the spot check that measures it."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QLabel, QPushButton, QSpinBox, QVBoxLayout)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout)
 
 from ganime_gui.core.jobs import UserError
-from ganime_gui.core.sorting import majority_label
-from ganime_gui.core.sorting.funnel import SPOT_SIZE, Funnel, FunnelSpec, draw_spot_check, funnel
+from ganime_gui.core.sorting import export_to_folders, majority_label
+from ganime_gui.core.sorting.funnel import (SPOT_SIZE, Funnel, FunnelSpec, clean_set_paths,
+                                            draw_spot_check, funnel)
 
 
 def funnel_rows(f: Funnel) -> list[tuple[str, str]]:
@@ -51,11 +52,14 @@ class FunnelDialog(QDialog):
         self.precision.setWordWrap(True)
         draw = QPushButton("Draw a spot check and show it", self)
         draw.clicked.connect(self.draw)
+        export = QPushButton("Export the clean set to a folder…", self)
+        export.clicked.connect(self.export)
         controls = QHBoxLayout()
         for w in (QLabel("Clean class"), self.clean_combo, QLabel("Spot check of"), self.size_spin,
                   draw):
             controls.addWidget(w)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.addButton(export, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
@@ -94,3 +98,18 @@ class FunnelDialog(QDialog):
         self.tab.context.status("Look at each spot-check image once more and press its label "
                                 "key: the funnel's estimate comes from them.", 10000)
         self.refresh()
+
+    def export(self) -> None:
+        spec, tab = self.spec(), self.tab
+        out = QFileDialog.getExistingDirectory(self, "Export the clean set to <folder>/clean/",
+                                               str(tab.context.project.exports_dir))
+        if not out:
+            return
+        tab.context.jobs.start(
+            export_to_folders(tab.context.project, tab.catalog, spec.label_set, out,
+                              items=lambda: clean_set_paths(tab.catalog, spec)),
+            "Export the clean set",
+            on_finished=lambda r: tab.context.status(
+                f"Exported {r.linked + r.copied} image(s) of the clean set to {out}/clean "
+                f"({r.already_there} already there, {len(r.missing)} missing)."),
+            on_failed=lambda msg: tab.context.error("Export", msg))
