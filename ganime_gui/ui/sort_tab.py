@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ganime_gui.core.catalog.sorting import HistoryStep
 from ganime_gui.core.jobs import UserError
@@ -24,7 +24,7 @@ from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.keys import DigitRouter, make_actions
 from ganime_gui.ui.preview import PreviewDialog, open_preview
 from ganime_gui.ui.sort import dialogs, duplicate_groups
-from ganime_gui.ui.sort.filter_bar import FilterBar, menu_button
+from ganime_gui.ui.sort.filter_bar import FilterBar, hbox, menu_button
 from ganime_gui.ui.sort.funnel_view import FunnelDialog
 from ganime_gui.ui.sort.grid import SortGridView
 from ganime_gui.ui.sort.keys import KEYS
@@ -76,22 +76,12 @@ class SortTab(QWidget):
         self.hint_label.setStyleSheet("color: palette(mid);")
         self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        top = QHBoxLayout()
-        top.addWidget(self.filters, 1)
-        top.addWidget(self.tools_button)
-        modes = QHBoxLayout()
-        modes.addWidget(self.page_bar)
-        modes.addSpacing(12)
-        modes.addWidget(self.learning.panel, 1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.progress_label)
-        bottom.addWidget(self.hint_label, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(top)
-        layout.addLayout(modes)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(bottom)
+        for widgets, stretch in (((self.filters, self.tools_button), 0), ((self.page_bar, 12,
+                                 self.learning.panel), 0), ((self.view,), 1),
+                                 ((self.progress_label, self.hint_label), 0)):
+            layout.addLayout(hbox(*widgets), stretch)
 
         self.actions = make_actions({"grid": self.view, "tab": self}, KEYS, self._slots())
         self.digits = DigitRouter(KEYS, self.actions, self)
