@@ -54,6 +54,20 @@ class Funnel:
     def clean_set(self) -> int:
         return self.labelled_clean + self.predicted_clean
 
+    def rows(self) -> list[tuple[str, str]]:
+        """(stage, count) as the Sort tab's funnel and ``ganime funnel`` show them."""
+        return [
+            ("Crawled posts", f"{self.crawled}"),
+            ("Images on disk (duplicates hidden)", f"{self.on_disk}"),
+            ("Passed the tag pre-filter", f"{self.passed_tags}"),
+            ("Labelled by hand", f"{self.labelled} ({self.labelled_clean} clean)"),
+            ("Scored by a model (unlabelled)",
+             f"{self.scored}" + (f" — {self.model}" if self.model else "")),
+            ("Predicted clean", f"{self.predicted_clean}"),
+            ("Spot-checked", f"{self.checked} of {self.sample} drawn, {self.confirmed} clean"),
+            ("Clean set (the GAN set)", f"{self.clean_set}"),
+        ]
+
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float, float] | None:
     """The share and its Wilson score interval; None without trials."""

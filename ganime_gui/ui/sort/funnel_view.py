@@ -11,20 +11,6 @@ from ganime_gui.core.sorting.funnel import (SPOT_SIZE, Funnel, FunnelSpec, clean
                                             draw_spot_check, funnel)
 
 
-def funnel_rows(f: Funnel) -> list[tuple[str, str]]:
-    """(stage, count) as the dialog shows them."""
-    return [
-        ("Crawled posts", f"{f.crawled}"),
-        ("Images on disk (duplicates hidden)", f"{f.on_disk}"),
-        ("Passed the tag pre-filter", f"{f.passed_tags}"),
-        ("Labelled by hand", f"{f.labelled} ({f.labelled_clean} clean)"),
-        ("Scored by a model (unlabelled)", f"{f.scored}" + (f" — {f.model}" if f.model else "")),
-        ("Predicted clean", f"{f.predicted_clean}"),
-        ("Spot-checked", f"{f.checked} of {f.sample} drawn, {f.confirmed} clean"),
-        ("Clean set (the GAN set)", f"{f.clean_set}"),
-    ]
-
-
 def precision_text(f: Funnel) -> str:
     if f.precision is None:
         return ("Precision unknown: draw a spot check and press each image's label key once more "
@@ -83,7 +69,7 @@ class FunnelDialog(QDialog):
             return None
         tags = self.spec().tags or "none (type one in the Sort tab's tag filter)"
         self.stages.addRow("Tag pre-filter", QLabel(tags))
-        for stage, count in funnel_rows(f):
+        for stage, count in f.rows():
             self.stages.addRow(stage, QLabel(count))
         self.precision.setText(precision_text(f))
         return f

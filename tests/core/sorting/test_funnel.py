@@ -82,3 +82,20 @@ def test_a_spot_check_needs_a_clean_set(tagged):
     _, catalog, _ = tagged
     with pytest.raises(UserError, match="clean set is empty"):
         draw_spot_check(catalog, SPEC)
+
+
+def test_ganime_funnel_prints_the_stages_and_exports_the_clean_set(tagged, tmp_path, capsys):
+    from ganime_gui.cli import main
+    project, catalog, rows = tagged
+    ids = [r["file_id"] for r in rows]
+    catalog.apply_label_changes("chibi", ids[:5], "not_chibi")
+    catalog.apply_label_changes("chibi", ids[5:7], "chibi")
+    out = tmp_path / "out"
+    assert main(["funnel", "--project", str(project.root), "--label-set", "chibi", "--clean",
+                 "not_chibi", "--export", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "Labelled by hand" in text and "7 (5 clean)" in text and "Precision: unknown" in text
+    assert len(list((out / "clean").iterdir())) == 5
+    assert main(["funnel", "--project", str(project.root), "--label-set", "chibi", "--clean",
+                 "nope"]) == 2
+    assert "no class “nope”" in capsys.readouterr().err
