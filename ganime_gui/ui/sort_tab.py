@@ -72,6 +72,8 @@ class SortTab(QWidget):
         self.page_bar = self.paging.bar
         self.progress_label = QLabel(self)
         self.progress_label.setTextFormat(Qt.TextFormat.RichText)
+        self.progress_label.setToolTip("Labels per class, of all images, in this view; the pace "
+                                       "is images labelled per minute this sitting")
         self.hint_label = QLabel(self)
         self.hint_label.setStyleSheet("color: palette(mid);")
         self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -80,7 +82,8 @@ class SortTab(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         for widgets, stretch in (((self.filters, self.tools_button), 0), ((self.page_bar, 12,
                                  self.learning.panel), 0), ((self.view,), 1),
-                                 ((self.progress_label, self.hint_label), 0)):
+                                 ((self.progress_label, 12, self.learning.panel.status, 12,
+                                   self.hint_label), 0)):
             layout.addLayout(hbox(*widgets), stretch)
 
         self.actions = make_actions({"grid": self.view, "tab": self}, KEYS, self._slots())
@@ -341,7 +344,7 @@ class SortTab(QWidget):
         labelled = sum(self.counts.get(c, 0) for c in ls.classes)
         parts.append(f"labelled <b>{labelled}</b> / {self.total}")
         parts.append(f"in view {self.model.rowCount()}")
-        parts.append(f"pace <b>{self.pace.per_minute():.0f}</b> images/min this sitting")
+        parts.append(f"pace <b>{self.pace.per_minute():.0f}</b>/min")
         self.progress_label.setText(" &nbsp;·&nbsp; ".join(parts))
 
     def _announce_labels(self) -> None:

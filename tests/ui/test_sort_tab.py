@@ -566,3 +566,13 @@ def test_the_funnel_dialog_counts_and_a_spot_check_is_labelled_with_keys(tab, qt
     qtbot.waitUntil(lambda: not tab.context.jobs.running(), timeout=20_000)
     assert len(list((out / "clean").iterdir())) == f.clean_set == COUNT - 1   # one chibi now
     dialog.close()
+
+
+def test_learning_features_can_be_picked_without_a_download(tab):
+    learning = tab.learning
+    assert (learning.config.backbone, learning.config.weights) == ("mobilenet_v2", "imagenet")
+    learning.panel.enable_box.setChecked(True)
+    combo = learning.panel.features_combo
+    combo.setCurrentIndex(combo.findText("Tiny CNN (no download)"))
+    assert (learning.config.backbone, learning.config.weights) == ("tiny_cnn", None)
+    assert not learning.loop.running       # no labels of two classes yet: nothing to learn
