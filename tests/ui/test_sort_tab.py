@@ -576,3 +576,20 @@ def test_learning_features_can_be_picked_without_a_download(tab):
     combo.setCurrentIndex(combo.findText("Tiny CNN (no download)"))
     assert (learning.config.backbone, learning.config.weights) == ("tiny_cnn", None)
     assert not learning.loop.running       # no labels of two classes yet: nothing to learn
+
+
+def test_the_funnel_scores_again_with_the_quick_model(tab, qtbot):
+    from ganime_gui.core.sorting.active import LearnConfig
+    tab.learning.config = LearnConfig(backbone="tiny_cnn", weights=None, input_size=32)
+    for k in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_2):
+        key(tab, k)
+    dialog = tab.open_funnel()
+    assert "Scored by a model (unlabelled)" in [
+        dialog.stages.itemAt(r, dialog.stages.ItemRole.LabelRole).widget().text()
+        for r in range(dialog.stages.rowCount())]
+    assert dialog.refresh().scored == 0
+    dialog.rescore()
+    qtbot.waitUntil(lambda: tab.learning.loop.rounds == 1, timeout=60_000)
+    f = dialog.refresh()
+    assert f.scored == COUNT - 3 and f.model == "learn-as-i-sort-chibi"
+    dialog.close()

@@ -40,12 +40,19 @@ class FunnelDialog(QDialog):
         draw.clicked.connect(self.draw)
         export = QPushButton("Export the clean set to a folder…", self)
         export.clicked.connect(self.export)
+        retrain = QPushButton("Score again (learn as I sort)", self)
+        retrain.setToolTip("Retrain the quick model on the labels there are now and re-score the "
+                           "unlabelled images; then Refresh")
+        retrain.clicked.connect(self.rescore)
+        refresh = QPushButton("Refresh", self)
+        refresh.clicked.connect(self.refresh)
         controls = QHBoxLayout()
         for w in (QLabel("Clean class"), self.clean_combo, QLabel("Spot check of"), self.size_spin,
                   draw):
             controls.addWidget(w)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.addButton(export, QDialogButtonBox.ButtonRole.ActionRole)
+        for button in (export, retrain, refresh):
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
@@ -99,3 +106,9 @@ class FunnelDialog(QDialog):
                 f"Exported {r.linked + r.copied} image(s) of the clean set to {out}/clean "
                 f"({r.already_there} already there, {len(r.missing)} missing)."),
             on_failed=lambda msg: tab.context.error("Export", msg))
+
+    def rescore(self) -> None:
+        learning = self.tab.learning
+        learning.panel.enable_box.setChecked(True)   # starts a round when there is none yet
+        if not learning.loop.running:
+            learning.start()
