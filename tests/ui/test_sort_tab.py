@@ -218,11 +218,11 @@ def test_a_relabel_of_the_page_happens_only_when_asked(tab):
 
 def _native_key(tab, qt_key, mods, digit_row_position, text):
     """A key press as the platform reports it: Qt's key for the printed symbol, plus the native
-    code of the key's position on the digit row (1 = the key left of 2)."""
+    code of the key's position on the digit row (1 = the key left of 2; 0 = Escape, off the row)."""
     from PySide6.QtCore import QEvent
     from PySide6.QtGui import QKeyEvent
     if sys.platform == "darwin":
-        scan, vk = 0, {1: 0x12, 2: 0x13}[digit_row_position]
+        scan, vk = 0, {0: 0x35, 1: 0x12, 2: 0x13}[digit_row_position]   # 0: Escape
     elif sys.platform.startswith("win"):
         scan, vk = 0x01 + digit_row_position, 0x30 + digit_row_position
     else:
