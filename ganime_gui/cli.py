@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("import_images", "import an existing folder of images into a project"),
     "export-labels": ("export_labels", "write a label set as <out>/<label>/<file> folders (hard links)"),
     "import-labels": ("import_labels", "read <folder>/<label>/<file> back as a label set's labels"),
+    "funnel": ("funnel", "counts from crawl to clean set, its spot-checked precision; export it"),
     "train-classifier": ("train_classifier", "train a classifier (VGG16, MobileNetV2, ResNet50…) on a project's labels"),
     "classify": ("classify", "run a trained classifier over a project's images, store scores, split into folders"),
     "train-gan": ("train_gan", "train a GAN headless (one GPU, several with MirroredStrategy, or the CPU)"),

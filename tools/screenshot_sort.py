@@ -12,11 +12,11 @@ from PySide6.QtTest import QTest
 app = QApplication([])
 from ganime_gui.core.project import Project
 from ganime_gui.fakebooru.fixtures import catalog_generated, attach_post
-from ganime_gui.core.sorting.active import LearnConfig, surest
+from ganime_gui.core.sorting.active import surest
 from ganime_gui.fakebooru.figures import write_image_folder
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.sort_tab import SortTab
-import tempfile, shutil
+import tempfile
 root = Path(tempfile.mkdtemp())
 csv = write_image_folder(root / "gen", 200, seed=3, min_height=260, max_height=360, chibi_fraction=0.25)
 project = Project.create(root / "proj")
@@ -33,9 +33,10 @@ def spin(ms):
         app.processEvents(); time.sleep(0.01)
 spin(300)
 tab.view.setFocus(); spin(100)
-tab.learning.config = LearnConfig(backbone="tiny_cnn", weights=None, input_size=48)
 tab.learning.panel.every_spin.setValue(20)
 tab.learning.panel.enable_box.setChecked(True)
+features = tab.learning.panel.features_combo     # offline here: no ImageNet weights
+features.setCurrentIndex(features.findText("Tiny CNN (no download)"))
 for r in range(60):
     fid = tab.model.rows[tab.current_row()].id
     QTest.keyClick(tab.view, Qt.Key.Key_1 if truth[fid] == "chibi" else Qt.Key.Key_2)

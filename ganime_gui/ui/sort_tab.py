@@ -12,18 +12,19 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ganime_gui.core.catalog.sorting import HistoryStep
 from ganime_gui.core.jobs import UserError
 from ganime_gui.core.sorting import PaceMeter, build_queue, duplicate_rows, next_unlabelled
 from ganime_gui.core.sorting.duplicates import DUPLICATE_SET, DuplicateGroup
+from ganime_gui.core.sorting.funnel import record_checks
 from ganime_gui.core.thumbs import bucket_for
 from ganime_gui.ui.context import AppContext
 from ganime_gui.ui.keys import DigitRouter, make_actions
 from ganime_gui.ui.preview import PreviewDialog, open_preview
 from ganime_gui.ui.sort import dialogs, duplicate_groups
-from ganime_gui.ui.sort.filter_bar import FilterBar, menu_button
+from ganime_gui.ui.sort.filter_bar import FilterBar, hbox, menu_button
 from ganime_gui.ui.sort.funnel_view import FunnelDialog
 from ganime_gui.ui.sort.grid import SortGridView
 from ganime_gui.ui.sort.keys import KEYS
@@ -71,26 +72,19 @@ class SortTab(QWidget):
         self.page_bar = self.paging.bar
         self.progress_label = QLabel(self)
         self.progress_label.setTextFormat(Qt.TextFormat.RichText)
+        self.progress_label.setToolTip("Labels per class, of all images, in this view; the pace "
+                                       "is images labelled per minute this sitting")
         self.hint_label = QLabel(self)
         self.hint_label.setStyleSheet("color: palette(mid);")
         self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        top = QHBoxLayout()
-        top.addWidget(self.filters, 1)
-        top.addWidget(self.tools_button)
-        modes = QHBoxLayout()
-        modes.addWidget(self.page_bar)
-        modes.addSpacing(12)
-        modes.addWidget(self.learning.panel, 1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.progress_label)
-        bottom.addWidget(self.hint_label, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(top)
-        layout.addLayout(modes)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(bottom)
+        for widgets, stretch in (((self.filters, self.tools_button), 0), ((self.page_bar, 12,
+                                 self.learning.panel), 0), ((self.view,), 1),
+                                 ((self.progress_label, 12, self.learning.panel.status, 12,
+                                   self.hint_label), 0)):
+            layout.addLayout(hbox(*widgets), stretch)
 
         self.actions = make_actions({"grid": self.view, "tab": self}, KEYS, self._slots())
         self.digits = DigitRouter(KEYS, self.actions, self)
@@ -278,6 +272,8 @@ class SortTab(QWidget):
             return None
         ids = [self.model.rows[r].id for r in rows]
         step = self.catalog.apply_label_changes(ls.name, ids, label)
+        if self.spec().show == "spot_check":
+            record_checks(self.catalog, ids, checked=label is not None)
         self.labelled(step)
         if advance:
             nxt = rows[-1] + 1
@@ -348,7 +344,7 @@ class SortTab(QWidget):
         labelled = sum(self.counts.get(c, 0) for c in ls.classes)
         parts.append(f"labelled <b>{labelled}</b> / {self.total}")
         parts.append(f"in view {self.model.rowCount()}")
-        parts.append(f"pace <b>{self.pace.per_minute():.0f}</b> images/min this sitting")
+        parts.append(f"pace <b>{self.pace.per_minute():.0f}</b>/min")
         self.progress_label.setText(" &nbsp;·&nbsp; ".join(parts))
 
     def _announce_labels(self) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QKeySequence, QWheelEvent
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 from PySide6.QtTest import QTest
 
 from ganime_gui.core.catalog import Catalog
@@ -218,11 +218,11 @@ def test_a_relabel_of_the_page_happens_only_when_asked(tab):
 
 def _native_key(tab, qt_key, mods, digit_row_position, text):
     """A key press as the platform reports it: Qt's key for the printed symbol, plus the native
-    code of the key's position on the digit row (1 = the key left of 2)."""
+    code of the key's position on the digit row (1 = the key left of 2; 0 = Escape, off the row)."""
     from PySide6.QtCore import QEvent
     from PySide6.QtGui import QKeyEvent
     if sys.platform == "darwin":
-        scan, vk = 0, {1: 0x12, 2: 0x13}[digit_row_position]
+        scan, vk = 0, {0: 0x35, 1: 0x12, 2: 0x13}[digit_row_position]   # 0: Escape
     elif sys.platform.startswith("win"):
         scan, vk = 0x01 + digit_row_position, 0x30 + digit_row_position
     else:
@@ -533,7 +533,8 @@ def test_a_short_learn_as_i_sort_session_with_real_keys(tab, qtbot, monkeypatch)
     assert "balanced accuracy" in panel.status.text()
 
 
-def test_the_funnel_dialog_counts_and_a_spot_check_is_labelled_with_keys(tab):
+def test_the_funnel_dialog_counts_and_a_spot_check_is_labelled_with_keys(tab, qtbot, tmp_path,
+                                                                         monkeypatch):
     catalog = tab.context.catalog
     everyone = ids(tab, range(COUNT))
     attach_predictions(catalog, "chibi", ["chibi", "not_chibi"],
@@ -557,6 +558,38 @@ def test_the_funnel_dialog_counts_and_a_spot_check_is_labelled_with_keys(tab):
     for k in (Qt.Key.Key_2, Qt.Key.Key_2, Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_2):
         key(tab, k)
     f = dialog.refresh()
-    assert (f.checked, f.confirmed) == (5, 4)
+    assert (f.checked, f.confirmed) == (5, 4)               # looked at again: one was chibi
     assert "95% interval" in dialog.precision.text() and f.low < f.precision < f.high
+    out = tmp_path / "clean-export"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    dialog.export()
+    qtbot.waitUntil(lambda: not tab.context.jobs.running(), timeout=20_000)
+    assert len(list((out / "clean").iterdir())) == f.clean_set == COUNT - 1   # one chibi now
+    dialog.close()
+
+
+def test_learning_features_can_be_picked_without_a_download(tab):
+    learning = tab.learning
+    assert (learning.config.backbone, learning.config.weights) == ("mobilenet_v2", "imagenet")
+    learning.panel.enable_box.setChecked(True)
+    combo = learning.panel.features_combo
+    combo.setCurrentIndex(combo.findText("Tiny CNN (no download)"))
+    assert (learning.config.backbone, learning.config.weights) == ("tiny_cnn", None)
+    assert not learning.loop.running       # no labels of two classes yet: nothing to learn
+
+
+def test_the_funnel_scores_again_with_the_quick_model(tab, qtbot):
+    from ganime_gui.core.sorting.active import LearnConfig
+    tab.learning.config = LearnConfig(backbone="tiny_cnn", weights=None, input_size=32)
+    for k in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_2):
+        key(tab, k)
+    dialog = tab.open_funnel()
+    assert "Scored by a model (unlabelled)" in [
+        dialog.stages.itemAt(r, dialog.stages.ItemRole.LabelRole).widget().text()
+        for r in range(dialog.stages.rowCount())]
+    assert dialog.refresh().scored == 0
+    dialog.rescore()
+    qtbot.waitUntil(lambda: tab.learning.loop.rounds == 1, timeout=60_000)
+    f = dialog.refresh()
+    assert f.scored == COUNT - 3 and f.model == "learn-as-i-sort-chibi"
     dialog.close()

@@ -1,5 +1,7 @@
 """Sorting images into classes by hand, without Qt: queues and their filters and orders, page-mode
-fills, near-duplicate groups, folder export/import and the pace of a sitting. The label history
+fills, near-duplicate groups, folder export/import and the pace of a sitting; learn as I sort
+(``active``: a quick model on the frozen-feature cache that re-orders the queue) and the funnel
+(``funnel``: counts from crawl to clean set, spot checks, the clean set). The label history
 (undo/redo that survives a restart) lives in the catalog (``Catalog.apply_label_changes``,
 ``undo_label_step``, ``redo_label_step``)."""
 from .duplicates import (DUPLICATE_SET, DuplicateGroup, compute_phashes_job, find_duplicate_groups,

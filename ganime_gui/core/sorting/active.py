@@ -269,7 +269,9 @@ def order_key(order: str, classes: tuple[str, ...]) -> Callable[[tuple[float, ..
             top = sorted(p, reverse=True)
             return top[0] - (top[1] if len(top) > 1 else 0.0)
         return margin
-    if order.startswith(SUREST) and order[len(SUREST):] in classes:
+    if order.startswith(SUREST):
+        if order[len(SUREST):] not in classes:   # no label of that class yet: no opinion
+            return lambda p: 0.0
         i = classes.index(order[len(SUREST):])
         return lambda p: -p[i]
     raise ValueError(f"unknown order {order!r}")

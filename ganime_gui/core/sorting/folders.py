@@ -10,6 +10,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.catalog.sorting import HistoryStep
@@ -35,11 +36,13 @@ class ImportReport:
     step: HistoryStep | None = None
 
 
-def export_to_folders(project: Project, catalog: Catalog, label_set: str, out_dir: str | Path) -> Job:
-    """A job writing every labelled file of ``label_set`` to ``<out_dir>/<label>/<file name>``."""
+def export_to_folders(project: Project, catalog: Catalog, label_set: str, out_dir: str | Path,
+                      items: Callable[[], list[tuple[str, str]]] | None = None) -> Job:
+    """A job writing every labelled file of ``label_set`` to ``<out_dir>/<label>/<file name>``
+    (or the (catalog path, folder) pairs ``items()`` gives, such as the funnel's clean set)."""
     def job(progress, cancelled) -> ExportReport:
         out = Path(out_dir)
-        labelled = catalog.labelled_paths(label_set)
+        labelled = items() if items is not None else catalog.labelled_paths(label_set)
         report = ExportReport()
         for i, (rel, label) in enumerate(labelled):
             if i % 64 == 0:

@@ -5,11 +5,11 @@ a model (the newest with predictions: a Train-tab model after Apply, or the lear
 → predicted clean → spot-checked → confirmed clean; the clean set is every image of the
 pre-filtered set labelled clean by hand or, unlabelled, predicted clean.
 
-Its precision is estimated from a spot check: a random sample of the predicted-clean images is
-drawn (and remembered, in the label set ``spot checks``), the person labels them like any other
-image, and the share found clean gives the model part's precision with a Wilson 95% interval;
-hand labels count as right. The sample is drawn against the model of that moment: after a
-retrain, draw a new one.
+Its precision is estimated from a spot check: a random sample of the clean set is drawn (and
+remembered, in the label set ``spot checks``), the person looks at each image once more and
+presses its label key (Sort tab, Show: *Spot check*), and the share still clean gives the
+precision with a Wilson 95% interval. The sample is of the clean set of that moment: after a
+retrain or more sorting, draw a new one.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ganime_gui.core.jobs import UserError
 
 from .queue import SPOT_SET, QueueSpec, build_queue
 
-SPOT_CLASS = "sampled"
+TO_CHECK, CHECKED = "to check", "checked"
 SPOT_SIZE = 50
 
 
@@ -54,6 +54,20 @@ class Funnel:
     def clean_set(self) -> int:
         return self.labelled_clean + self.predicted_clean
 
+    def rows(self) -> list[tuple[str, str]]:
+        """(stage, count) as the Sort tab's funnel and ``ganime funnel`` show them."""
+        return [
+            ("Crawled posts", f"{self.crawled}"),
+            ("Images on disk (duplicates hidden)", f"{self.on_disk}"),
+            ("Passed the tag pre-filter", f"{self.passed_tags}"),
+            ("Labelled by hand", f"{self.labelled} ({self.labelled_clean} clean)"),
+            ("Scored by a model (unlabelled)",
+             f"{self.scored}" + (f" — {self.model}" if self.model else "")),
+            ("Predicted clean", f"{self.predicted_clean}"),
+            ("Spot-checked", f"{self.checked} of {self.sample} drawn, {self.confirmed} clean"),
+            ("Clean set (the GAN set)", f"{self.clean_set}"),
+        ]
+
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float, float] | None:
     """The share and its Wilson score interval; None without trials."""
@@ -72,60 +86,75 @@ def _model(catalog: Catalog, spec: FunnelSpec):
     return model
 
 
-def funnel(catalog: Catalog, spec: FunnelSpec) -> Funnel:
+def _clean_rows(catalog: Catalog, spec: FunnelSpec):
+    """(every row of the pre-filtered set with the newest model's scores, the clean set, model)."""
     ls = catalog.label_set(spec.label_set)
     if ls is None or spec.clean not in ls.classes:
         raise UserError(f"Choose a label set and the class of it that is clean "
                         f"(“{spec.label_set}” has no class “{spec.clean}”).")
     model = _model(catalog, spec)
-    on_disk = build_queue(catalog, QueueSpec(spec.label_set))
-    rows = build_queue(catalog, QueueSpec(spec.label_set, tags=spec.tags)) if spec.tags else on_disk
+    rows = build_queue(catalog, QueueSpec(spec.label_set, tags=spec.tags))
     if model is not None:   # with the scores of the newest model
-        scored_rows = {r.id: r for r in catalog.queue_rows(ls.id, model_id=model[0],
-                                                           only_predicted=True)}
-        rows = [scored_rows.get(r.id, r) for r in rows]
+        scored = {r.id: r for r in catalog.queue_rows(ls.id, model_id=model[0], only_predicted=True)}
+        rows = [scored.get(r.id, r) for r in rows]
+    clean = [r for r in rows if r.label == spec.clean or (r.label is None
+                                                         and r.predicted == spec.clean)]
+    return rows, clean, model
+
+
+def funnel(catalog: Catalog, spec: FunnelSpec) -> Funnel:
+    rows, clean, model = _clean_rows(catalog, spec)
+    on_disk = len(build_queue(catalog, QueueSpec(spec.label_set))) if spec.tags else len(rows)
     labelled = [r for r in rows if r.label is not None]
     unlabelled_scored = [r for r in rows if r.label is None and r.predicted is not None]
-    predicted_clean = [r for r in unlabelled_scored if r.predicted == spec.clean]
-    sample = set(catalog.labels(SPOT_SET)) if catalog.label_set(SPOT_SET) else set()
+    sample = catalog.labels(SPOT_SET) if catalog.label_set(SPOT_SET) else {}
     in_sample = [r for r in rows if r.id in sample]
-    checked = [r for r in in_sample if r.label is not None]
+    checked = [r for r in in_sample if sample[r.id] == CHECKED]
     confirmed = sum(1 for r in checked if r.label == spec.clean)
-    hand_clean = sum(1 for r in labelled if r.label == spec.clean)
-    precision = low = high = None
     share = wilson(confirmed, len(checked))
-    total = hand_clean + len(predicted_clean)
-    if total and (share is not None or not predicted_clean):
-        p, lo, hi = share if share is not None else (1.0, 1.0, 1.0)
-        precision, low, high = ((hand_clean + len(predicted_clean) * v) / total for v in (p, lo, hi))
     return Funnel(
-        crawled=int(catalog.db.scalar("SELECT COUNT(*) FROM posts") or 0), on_disk=len(on_disk),
-        passed_tags=len(rows), labelled=len(labelled), labelled_clean=hand_clean,
-        scored=len(unlabelled_scored), predicted_clean=len(predicted_clean), checked=len(checked),
-        confirmed=confirmed, sample=len(in_sample),
+        crawled=int(catalog.db.scalar("SELECT COUNT(*) FROM posts") or 0), on_disk=on_disk,
+        passed_tags=len(rows), labelled=len(labelled),
+        labelled_clean=sum(1 for r in labelled if r.label == spec.clean),
+        scored=len(unlabelled_scored),
+        predicted_clean=sum(1 for r in unlabelled_scored if r.predicted == spec.clean),
+        checked=len(checked), confirmed=confirmed, sample=len(in_sample),
         model=None if model is None else catalog.db.scalar(
             "SELECT name FROM models WHERE id = ?", (model[0],)),
-        precision=precision, low=low, high=high)
+        precision=share[0] if share else None, low=share[1] if share else None,
+        high=share[2] if share else None)
 
 
 def draw_spot_check(catalog: Catalog, spec: FunnelSpec, size: int = SPOT_SIZE,
                     seed: int | None = None) -> list[int]:
-    """Draw a new random sample of the unlabelled, predicted-clean images of the pre-filtered set
-    (the old sample is forgotten); returns its file ids. The Sort tab's *Spot check* view shows
-    them; labelling them is the check."""
-    ls = catalog.label_set(spec.label_set)
-    model = _model(catalog, spec)
-    if ls is None or model is None:
-        raise UserError(f"No model of “{spec.label_set}” has scored the images yet: turn on learn "
-                        f"as I sort, or train one in the Train tab and apply it.")
-    rows = build_queue(catalog, QueueSpec(spec.label_set, show="unlabelled", tags=spec.tags,
-                                          predicted=spec.clean))
-    if not rows:
-        raise UserError(f"No unlabelled image is predicted “{spec.clean}”: nothing to check.")
-    picked = random.Random(seed).sample([r.id for r in rows], min(size, len(rows)))
+    """Draw a new random sample of the clean set (the old sample is forgotten); returns its file
+    ids. The Sort tab's *Spot check* view shows them; a label key pressed on one is its check."""
+    _, clean, _ = _clean_rows(catalog, spec)
+    if not clean:
+        raise UserError(f"The clean set is empty: label images “{spec.clean}”, or let a model "
+                        f"score them (learn as I sort, or Apply in the Train tab), first.")
+    picked = random.Random(seed).sample([r.id for r in clean], min(size, len(clean)))
     if catalog.label_set(SPOT_SET) is None:
-        catalog.create_label_set(SPOT_SET, [SPOT_CLASS])
+        catalog.create_label_set(SPOT_SET, [TO_CHECK, CHECKED])
     with catalog.db.transaction():
         catalog.set_labels(SPOT_SET, list(catalog.labels(SPOT_SET)), None)
-        catalog.set_labels(SPOT_SET, picked, SPOT_CLASS)
+        catalog.set_labels(SPOT_SET, picked, TO_CHECK)
     return picked
+
+
+def record_checks(catalog: Catalog, file_ids: list[int], checked: bool = True) -> None:
+    """The person looked again at these images and pressed a label key (``checked``) or cleared
+    the label (not checked any more); files outside the sample are left alone."""
+    if catalog.label_set(SPOT_SET) is None:
+        return
+    sample = catalog.labels(SPOT_SET)
+    ids = [f for f in file_ids if f in sample]
+    if ids:
+        catalog.set_labels(SPOT_SET, ids, CHECKED if checked else TO_CHECK)
+
+
+def clean_set_paths(catalog: Catalog, spec: FunnelSpec) -> list[tuple[str, str]]:
+    """(catalog path, "clean") of every image of the clean set: what the GAN trains on and what
+    *Export the clean set* writes."""
+    _, clean, _ = _clean_rows(catalog, spec)
+    return [(r.path, "clean") for r in clean]

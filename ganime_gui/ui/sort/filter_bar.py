@@ -19,6 +19,17 @@ def menu_button(parent: QWidget, text: str, items: list[tuple[str, object]]) -> 
     return button
 
 
+def hbox(*items) -> QHBoxLayout:
+    """A row of widgets; an int is a spacing; the last widget takes the spare room."""
+    row = QHBoxLayout()
+    for i, item in enumerate(items):
+        if isinstance(item, int):
+            row.addSpacing(item)
+        else:
+            row.addWidget(item, 1 if i == len(items) - 1 else 0)
+    return row
+
+
 class FilterBar(QWidget):
     """``set_changed``: another label set was picked; ``changed``: any other filter changed.
     Neither fires while the bar refills itself."""

@@ -2,35 +2,21 @@
 estimated precision with its interval, and the spot check that measures it."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QLabel, QPushButton, QSpinBox, QVBoxLayout)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout)
 
 from ganime_gui.core.jobs import UserError
-from ganime_gui.core.sorting import majority_label
-from ganime_gui.core.sorting.funnel import SPOT_SIZE, Funnel, FunnelSpec, draw_spot_check, funnel
-
-
-def funnel_rows(f: Funnel) -> list[tuple[str, str]]:
-    """(stage, count) as the dialog shows them."""
-    return [
-        ("Crawled posts", f"{f.crawled}"),
-        ("Images on disk (duplicates hidden)", f"{f.on_disk}"),
-        ("Passed the tag pre-filter", f"{f.passed_tags}"),
-        ("Labelled by hand", f"{f.labelled} ({f.labelled_clean} clean)"),
-        ("Scored by a model (unlabelled)", f"{f.scored}" + (f" — {f.model}" if f.model else "")),
-        ("Predicted clean", f"{f.predicted_clean}"),
-        ("Spot-checked", f"{f.checked} of {f.sample} drawn, {f.confirmed} clean"),
-        ("Clean set (the GAN set)", f"{f.clean_set}"),
-    ]
+from ganime_gui.core.sorting import export_to_folders, majority_label
+from ganime_gui.core.sorting.funnel import (SPOT_SIZE, Funnel, FunnelSpec, clean_set_paths,
+                                            draw_spot_check, funnel)
 
 
 def precision_text(f: Funnel) -> str:
     if f.precision is None:
-        return ("Precision unknown: draw a spot check and label its images (the interval comes "
-                "from them).")
+        return ("Precision unknown: draw a spot check and press each image's label key once more "
+                "(the estimate and its interval come from them).")
     return (f"Estimated precision of the clean set: <b>{f.precision:.1%}</b> (95% interval "
-            f"{f.low:.1%} – {f.high:.1%}, from {f.checked} spot checks; hand labels count as "
-            f"right).")
+            f"{f.low:.1%} – {f.high:.1%}, from {f.checked} spot checks of {f.sample}).")
 
 
 class FunnelDialog(QDialog):
@@ -52,11 +38,21 @@ class FunnelDialog(QDialog):
         self.precision.setWordWrap(True)
         draw = QPushButton("Draw a spot check and show it", self)
         draw.clicked.connect(self.draw)
+        export = QPushButton("Export the clean set to a folder…", self)
+        export.clicked.connect(self.export)
+        retrain = QPushButton("Score again (learn as I sort)", self)
+        retrain.setToolTip("Retrain the quick model on the labels there are now and re-score the "
+                           "unlabelled images; then Refresh")
+        retrain.clicked.connect(self.rescore)
+        refresh = QPushButton("Refresh", self)
+        refresh.clicked.connect(self.refresh)
         controls = QHBoxLayout()
         for w in (QLabel("Clean class"), self.clean_combo, QLabel("Spot check of"), self.size_spin,
                   draw):
             controls.addWidget(w)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        for button in (export, retrain, refresh):
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
@@ -80,7 +76,7 @@ class FunnelDialog(QDialog):
             return None
         tags = self.spec().tags or "none (type one in the Sort tab's tag filter)"
         self.stages.addRow("Tag pre-filter", QLabel(tags))
-        for stage, count in funnel_rows(f):
+        for stage, count in f.rows():
             self.stages.addRow(stage, QLabel(count))
         self.precision.setText(precision_text(f))
         return f
@@ -92,6 +88,27 @@ class FunnelDialog(QDialog):
             self.tab.context.error("Spot check", str(exc))
             return
         self.tab.filters.select(self.tab.filters.show_combo, "spot_check")
-        self.tab.context.status("Label the spot-check images: the funnel's estimate comes "
-                                "from them.", 10000)
+        self.tab.context.status("Look at each spot-check image once more and press its label "
+                                "key: the funnel's estimate comes from them.", 10000)
         self.refresh()
+
+    def export(self) -> None:
+        spec, tab = self.spec(), self.tab
+        out = QFileDialog.getExistingDirectory(self, "Export the clean set to <folder>/clean/",
+                                               str(tab.context.project.exports_dir))
+        if not out:
+            return
+        tab.context.jobs.start(
+            export_to_folders(tab.context.project, tab.catalog, spec.label_set, out,
+                              items=lambda: clean_set_paths(tab.catalog, spec)),
+            "Export the clean set",
+            on_finished=lambda r: tab.context.status(
+                f"Exported {r.linked + r.copied} image(s) of the clean set to {out}/clean "
+                f"({r.already_there} already there, {len(r.missing)} missing)."),
+            on_failed=lambda msg: tab.context.error("Export", msg))
+
+    def rescore(self) -> None:
+        learning = self.tab.learning
+        learning.panel.enable_box.setChecked(True)   # starts a round when there is none yet
+        if not learning.loop.running:
+            learning.start()

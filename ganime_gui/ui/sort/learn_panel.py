@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QSpinBox, QWidget)
+                               QSpinBox, QWidget)
 
 from ganime_gui.core.sorting.active import (DEFAULT_EVERY, MIN_HOLDOUT, UNCERTAIN, LearnLoop,
                                             surest)
+
+
+# (what the person reads, (backbone, weights)): the default is the app's fast CPU backbone; the
+# tiny CNN needs no download (a fresh machine offline) but its random features learn little.
+FEATURES = (("MobileNetV2 (ImageNet)", ("mobilenet_v2", "imagenet")),
+            ("Tiny CNN (no download)", ("tiny_cnn", None)))
 
 
 class LearnPanel(QWidget):
@@ -25,18 +31,27 @@ class LearnPanel(QWidget):
         self.every_spin.setValue(DEFAULT_EVERY)
         self.every_spin.setPrefix("every ")
         self.every_spin.setSuffix(" labels")
+        self.features_combo = QComboBox(self)
+        self.features_combo.setToolTip(
+            "Where the quick model's features come from (frozen). MobileNetV2's ImageNet weights "
+            "are downloaded once into ~/.keras/models; the tiny CNN needs no download, but its "
+            "untrained features tell little apart.")
+        for text, _choice in FEATURES:
+            self.features_combo.addItem(text)
         self.order_combo = QComboBox(self)
         self.order_combo.setToolTip("How the images ahead of you are ordered after each retrain")
         self.retrain_button = QPushButton("Retrain now", self)
         self.status = QLabel(self)
         self.status.setTextFormat(Qt.TextFormat.RichText)
-        # Long figures must not widen the window: the label clips, its tooltip has them all.
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Its full width when there is room; long figures never widen the window (the label
+        # clips, its tooltip has them all).
+        self.status.setMinimumWidth(1)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        for w in (self.enable_box, self.every_spin, self.order_combo, self.retrain_button):
+        for w in (self.enable_box, self.every_spin, self.features_combo, self.order_combo,
+                  self.retrain_button):
             row.addWidget(w)
-        row.addWidget(self.status, 1)
+        row.addStretch(1)   # the status is placed by the tab, beside the queue's counts
         self.enable_box.toggled.connect(self._on_toggled)
         self.order_combo.currentIndexChanged.connect(lambda _i: self.order_changed.emit())
         self.retrain_button.clicked.connect(self.retrain_requested)
@@ -52,6 +67,10 @@ class LearnPanel(QWidget):
         self.order_combo.setCurrentIndex(max(0, self.order_combo.findData(keep)))
         self.order_combo.blockSignals(False)
 
+    def features(self) -> tuple[str, str | None]:
+        """(backbone, weights) of the chosen features."""
+        return FEATURES[max(0, self.features_combo.currentIndex())][1]
+
     def order(self) -> str:
         return self.order_combo.currentData() or UNCERTAIN
 
@@ -63,27 +82,25 @@ class LearnPanel(QWidget):
             self.status.setText("")
             self.status.setToolTip("")
             return
-        if loop.running:
-            head = "retraining…"
-        else:
-            head = f"retrain in <b>{loop.until_next()}</b> labels"
+        head = "retraining…" if loop.running else f"retrain in <b>{loop.until_next()}</b>"
         last, detail = loop.last, f"Features: {backbone}, frozen."
         if last is None:
-            quality = "no model yet"
+            quality = "learning: no model yet"
         elif last.balanced_accuracy is None:
-            quality = (f"model {loop.rounds}: measured from {MIN_HOLDOUT} held-out labels "
-                       f"({last.held_out} now)")
-            detail += f" Trained on {last.trained_on} labels in {last.seconds:.1f} s."
+            quality = f"model {loop.rounds}: accuracy from {MIN_HOLDOUT} held-out labels"
+            detail += (f" {last.held_out} labels held out so far. Trained on {last.trained_on} "
+                       f"labels in {last.seconds:.1f} s.")
         else:
             recall = ", ".join(f"{c} {r:.0%}" for c, r in last.recall.items())
-            quality = (f"model {loop.rounds}: balanced accuracy <b>{last.balanced_accuracy:.0%}</b> "
-                       f"on {last.held_out} held-out labels")
-            detail += (f" Recall per class on the held-out labels: {recall}. Trained on "
-                       f"{last.trained_on} other labels in {last.seconds:.1f} s.")
-        self.status.setText(f"{head} · {quality}")
+            quality = (f"model {loop.rounds}: balanced accuracy <b>{last.balanced_accuracy:.0%}</b>"
+                       f" ({last.held_out} held out)")
+            detail += (f" Balanced accuracy on {last.held_out} labels it never trained on; "
+                       f"recall per class: {recall}. Trained on {last.trained_on} other labels "
+                       f"in {last.seconds:.1f} s.")
+        self.status.setText(f"{quality} · {head}")
         self.status.setToolTip(detail)
 
     def _on_toggled(self, on: bool) -> None:
-        for w in (self.every_spin, self.order_combo, self.retrain_button):
+        for w in (self.every_spin, self.features_combo, self.order_combo, self.retrain_button):
             w.setEnabled(on)
         self.toggled.emit(on)

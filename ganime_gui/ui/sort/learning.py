@@ -24,6 +24,7 @@ class LearnController(QObject):
         self.panel.order_changed.connect(self._on_order_changed)
         self.panel.retrain_requested.connect(self.start)
         self.panel.every_spin.valueChanged.connect(self._on_every_changed)
+        self.panel.features_combo.currentIndexChanged.connect(self._on_features_changed)
 
     def enabled(self) -> bool:
         return self.panel.enabled()
@@ -126,6 +127,13 @@ class LearnController(QObject):
     def _on_order_changed(self) -> None:
         self.apply_order()
         self.sync_page_label()
+
+    def _on_features_changed(self) -> None:
+        backbone, weights = self.panel.features()
+        self.config = dataclasses.replace(self.config, backbone=backbone, weights=weights,
+                                          input_size=None)
+        self.reset()                 # a model on other features: start over
+        self.start()
 
     def _on_every_changed(self, value: int) -> None:
         self.loop.every = value

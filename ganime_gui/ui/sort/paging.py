@@ -89,7 +89,10 @@ class PageController(QObject):
             return
         rows = self.rows()
         todo = sum(1 for r in rows if tab.model.labels[r] is None)
-        span = f"images {rows.start + 1}–{rows.stop}" if rows else "no whole row on screen"
-        tab.hint_label.setText(
-            f"Page: {span}, {todo} unlabelled · X marks exceptions ({len(tab.model.marked)}) · "
-            f"Enter gives the unlabelled “{self.fill_label()}” (Shift+1–9 changes it)")
+        span = f"{rows.start + 1}–{rows.stop}" if rows else "(no whole row on screen)"
+        tab.hint_label.setText(f"Page {span}: {todo} unlabelled, {len(tab.model.marked)} marked · "
+                               f"Enter: “{self.fill_label()}”")
+        tab.hint_label.setToolTip("X marks an exception (it gets the other class); Enter gives "
+                                  "the page's unlabelled images the page label and shows the next "
+                                  "page; Shift+1–9 chooses the page label; Shift+Enter relabels "
+                                  "the labelled ones too")

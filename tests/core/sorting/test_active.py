@@ -71,6 +71,9 @@ def test_reorder_keeps_the_persons_place_and_orders_what_lies_ahead():
     assert [r.id for r in new[2:]] == [4, 6, 3, 5, 8, 7]        # margin, then the labelled one
     new = reorder(rows, 2, labelled=set(), result=result, order=surest("not_chibi"))
     assert [r.id for r in new[2:]] == [8, 3, 6, 4, 7, 5]
+    # A class the model has no label of yet: it has no opinion, the order stays.
+    new = reorder(rows, 2, labelled=set(), result=result, order=surest("weird_viewpoint"))
+    assert [r.id for r in new] == list(range(1, 9))
 
 
 def test_the_loop_retrains_after_n_labels_and_the_queue_order_changes(sorted_project):
