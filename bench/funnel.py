@@ -49,7 +49,7 @@ from ganime_gui.core.project import Project  # noqa: E402
 from ganime_gui.core.sorting import QueueSpec, build_queue, fill_page  # noqa: E402
 from ganime_gui.core.sorting.active import (LearnConfig, LearnLoop, reorder, save_round,  # noqa: E402
                                             surest, train_round)
-from ganime_gui.core.sorting.demo import attach_post, catalog_generated  # noqa: E402
+from ganime_gui.fakebooru.fixtures import attach_post, catalog_generated  # noqa: E402
 from ganime_gui.core.sorting.funnel import (FunnelSpec, draw_spot_check, funnel,  # noqa: E402
                                             record_checks)
 from ganime_gui.fakebooru.figures import write_image_folder  # noqa: E402
