@@ -29,7 +29,8 @@ from ganime_gui.core.classify.evaluation import metrics_from_confusion
 from ganime_gui.core.classify.models import check_model_name
 from ganime_gui.core.classify.train import TrainConfig, TrainResult, train_classifier
 from ganime_gui.core.fsutil import atomic_write_text
-from ganime_gui.core.jobs import JobEvent, ProgressFn, UserError, check_cancelled, never_cancelled, no_progress
+from ganime_gui.core.jobs import (JobEvent, ProgressFn, UserError, check_cancelled, never_cancelled,
+                                  no_progress)
 
 CLEAN = "clean"
 GROUP_SUFFIX = ".reasons.json"  # in models/: which model is which reason, thresholds, held-out result
@@ -53,7 +54,8 @@ def one_vs_rest_items(items: Sequence[tuple[str, str]], reason: str) -> list[tup
     return [(path, reason if label == reason else rest_label(reason)) for path, label in items]
 
 
-def clean_verdict(reason_probs: Mapping[str, np.ndarray], threshold: float | Mapping[str, float] = 0.5) -> np.ndarray:
+def clean_verdict(reason_probs: Mapping[str, np.ndarray],
+                  threshold: float | Mapping[str, float] = 0.5) -> np.ndarray:
     """True where no reason's probability reaches its threshold (one threshold, or one per reason)."""
     if not reason_probs:
         raise UserError("A clean verdict needs at least one reason's classifier.")
@@ -65,8 +67,8 @@ def clean_verdict(reason_probs: Mapping[str, np.ndarray], threshold: float | Map
     return verdict
 
 
-def evaluate_clean(true_labels: Sequence[str], reason_probs: Mapping[str, np.ndarray], clean_class: str = CLEAN,
-                   threshold: float | Mapping[str, float] = 0.5) -> dict[str, Any]:
+def evaluate_clean(true_labels: Sequence[str], reason_probs: Mapping[str, np.ndarray],
+                   clean_class: str = CLEAN, threshold: float | Mapping[str, float] = 0.5) -> dict[str, Any]:
     """The combined verdict against the true labels: clean precision/recall and each reason's recall.
 
     A reason's recall here is the share of the images labelled with it that the combined verdict
@@ -81,7 +83,8 @@ def evaluate_clean(true_labels: Sequence[str], reason_probs: Mapping[str, np.nda
     rejected_by_reason = {r: (float(np.mean(~verdict[labels == r])) if np.any(labels == r) else None)
                           for r in reason_probs}
     return {"classes": [clean_class, "reject"], "confusion": confusion, "images": int(len(truth)),
-            "clean_precision": m["per_class_precision"][clean_class], "clean_recall": m["per_class_recall"][clean_class],
+            "clean_precision": m["per_class_precision"][clean_class],
+            "clean_recall": m["per_class_recall"][clean_class],
             "balanced_accuracy": m["balanced_accuracy"], "reason_recall": rejected_by_reason,
             "threshold": dict(threshold) if isinstance(threshold, Mapping) else threshold}
 
@@ -101,7 +104,8 @@ class ReasonModels:
 def train_one_vs_rest(items: Sequence[tuple[str, str]], config: TrainConfig, *, models_dir: str | os.PathLike,
                       cache_dir: str | os.PathLike, label_set: str = "reasons", clean_class: str = CLEAN,
                       reasons: Sequence[str] | None = None, name_prefix: str | None = None,
-                      holdout_fraction: float = 0.2, threshold: float = 0.5, progress: ProgressFn = no_progress,
+                      holdout_fraction: float = 0.2, threshold: float = 0.5,
+                      progress: ProgressFn = no_progress,
                       cancelled: Callable[[], bool] = never_cancelled) -> ReasonModels:
     """One classifier per reason (``<prefix>-<reason>``), then the combined verdict on held-out images.
 
@@ -121,7 +125,8 @@ def train_one_vs_rest(items: Sequence[tuple[str, str]], config: TrainConfig, *, 
                         f"'{clean_class}' to train reason classifiers.")
     prefix = check_model_name(name_prefix or f"{label_set}-{config.backbone}")
     # the held-out part, stratified by the original labels, that no classifier trains on
-    split = split_items(items, val_fraction=holdout_fraction, seed=config.seed, class_names=[clean_class, *reasons])
+    split = split_items(items, val_fraction=holdout_fraction, seed=config.seed,
+                        class_names=[clean_class, *reasons])
     train_items = [(p, split.class_names[c]) for p, c in zip(split.train_paths, split.train_labels)]
     held_labels = [split.class_names[c] for c in split.val_labels]
     models: dict[str, TrainResult] = {}
@@ -130,15 +135,17 @@ def train_one_vs_rest(items: Sequence[tuple[str, str]], config: TrainConfig, *, 
         progress(0, 0, f"Reason {i}/{len(reasons)}: {reason} against the rest",
                  event=ReasonStarted(reason, i, len(reasons)))
         models[reason] = train_classifier(
-            one_vs_rest_items(train_items, reason), replace(config), models_dir=models_dir, cache_dir=cache_dir,
-            label_set=label_set, model_name=f"{prefix}-{reason}", class_names=[reason, rest_label(reason)],
+            one_vs_rest_items(train_items, reason), replace(config), models_dir=models_dir,
+            cache_dir=cache_dir, label_set=label_set, model_name=f"{prefix}-{reason}",
+            class_names=[reason, rest_label(reason)],
             progress=progress, cancelled=cancelled)
     reason_probs = {}
     for reason, result in models.items():
         check_cancelled(cancelled)
         applied = apply_classifier(result.model_path, split.val_paths, cancelled=cancelled)
         if applied.failed:
-            raise UserError(f"{len(applied.failed)} held-out images could not be read, e.g. {applied.failed[0]}.")
+            raise UserError(f"{len(applied.failed)} held-out images could not be read, "
+                            f"e.g. {applied.failed[0]}.")
         reason_probs[reason] = applied.probabilities[:, 0]  # column 0: the reason itself
     holdout = evaluate_clean(held_labels, reason_probs, clean_class, threshold)
     group = Path(models_dir) / f"{prefix}{GROUP_SUFFIX}"
@@ -162,5 +169,6 @@ def describe_clean(holdout: Mapping[str, Any]) -> str:
         return "n/a" if v is None else f"{v:.1%}"
 
     reasons = "  ·  ".join(f"{r} {pct(v)}" for r, v in holdout["reason_recall"].items())
-    return (f"Clean verdict on {holdout['images']} held-out images: precision {pct(holdout['clean_precision'])}, "
+    return (f"Clean verdict on {holdout['images']} held-out images: "
+            f"precision {pct(holdout['clean_precision'])}, "
             f"recall {pct(holdout['clean_recall'])}; rejected per reason: {reasons}")
