@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-feature-cache", action="store_true", help="train end to end (slower; the seed's way)")
     parser.add_argument("--name", help="model name (default <label set>-<backbone>-<date>)")
+    parser.add_argument("--one-vs-rest", metavar="CLEAN_CLASS", nargs="?", const="clean", default=None,
+                        help="a reject-reason label set: one classifier per reason against the rest, and a "
+                             "combined verdict (clean = no reason applies; CLEAN_CLASS default 'clean')")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -88,6 +91,8 @@ def run(args) -> int:
                          learning_rate=args.lr, val_fraction=args.val_fraction, seed=args.seed,
                          early_stopping_patience=args.early_stopping,
                          use_feature_cache=not args.no_feature_cache)
+    if args.one_vs_rest:
+        return _run_reasons(project, args, config)
     job = make_project_train_job(project, args.label_set, config, model_name=args.name)
     try:
         result, interrupted = run_until_stopped(
@@ -105,4 +110,23 @@ def run(args) -> int:
         print(f"Skipped {len(result.skipped)} images:")
         for path, why in result.skipped[:20]:
             print(f"  {path}: {why}")
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _run_reasons(project, args, config) -> int:
+    from ganime_gui.core.classify.reasons import describe_clean
+    from ganime_gui.core.classify.workflow import make_project_reasons_job
+
+    job = make_project_reasons_job(project, args.label_set, config, clean_class=args.one_vs_rest,
+                                   name_prefix=args.name)
+    try:
+        result, interrupted = run_until_stopped(job, training_status(args.quiet), "Stopping after the current batch")
+    except JobCancelled:
+        print("Stopped: the reason classifiers are incomplete.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    for reason, trained in result.models.items():
+        print(f"Saved {trained.model_path} ({reason} against the rest):")
+        print_evaluation(trained.evaluation)
+    print(describe_clean(result.holdout))
+    print(f"Reason classifiers listed in {result.group_path}")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK

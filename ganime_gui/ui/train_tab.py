@@ -19,8 +19,9 @@ from ganime_gui.core.classify import models as model_files
 from ganime_gui.core.classify.apply import ApplyProgress
 from ganime_gui.core.classify.evaluation import describe
 from ganime_gui.core.classify.train import BatchEnd, EpochEnd
-from ganime_gui.core.classify.workflow import (Scores, delete_project_model, last_model, make_project_apply_job,
-                                               make_project_train_job, rename_project_model, stored_scores)
+from ganime_gui.core.classify.workflow import (Scores, delete_project_model, last_model,
+                                               make_project_apply_job, make_project_train_job,
+                                               rename_project_model, stored_scores)
 from ganime_gui.core.jobs import UserError
 from ganime_gui.ui import settings as app_settings_mod
 from ganime_gui.ui.context import AppContext
@@ -135,10 +136,10 @@ class TrainTab(QWidget):
         # stopped by the user as cancelled (without its result), so the tab finds the model by name.
         self.training_model_name = model_files.default_model_name(label_set, config.backbone)
         job = make_project_train_job(project, label_set, config, model_name=self.training_model_name)
-        self.train_worker = self.context.jobs.start(job, "Classifier training", on_progress=self._on_train_progress,
-                                                    on_finished=self._on_train_finished,
-                                                    on_failed=self._on_train_failed,
-                                                    on_cancelled=self._on_train_cancelled)
+        self.train_worker = self.context.jobs.start(
+            job, "Classifier training", on_progress=self._on_train_progress,
+            on_finished=self._on_train_finished, on_failed=self._on_train_failed,
+            on_cancelled=self._on_train_cancelled)
         self.train_worker.ended.connect(self._on_job_ended)
         self._update_buttons()
 
@@ -161,8 +162,8 @@ class TrainTab(QWidget):
         info = model_files.read_model_info(result.model_path)
         how = "Stopped; best epoch so far saved" if result.stopped else "Trained"
         lines = describe(result.evaluation)
-        self.run.status_label.setText(f"{how}: {result.model_path.name}. " + ". ".join(lines)
-                                      + (f" {len(result.skipped)} unreadable images skipped." if result.skipped else ""))
+        skipped = f" {len(result.skipped)} unreadable images skipped." if result.skipped else ""
+        self.run.status_label.setText(f"{how}: {result.model_path.name}. " + ". ".join(lines) + skipped)
         self.refresh_models(select=info.name)
         self.show_model(info, replot=False)
 
@@ -199,7 +200,8 @@ class TrainTab(QWidget):
             self.plots.show_history(info.meta.get("history", []))
         self.evaluation.show_model(info)
         self.split_view.set_classes(info.class_names)
-        self.split_view.default_folder = self.context.project.exports_dir / info.name if self.context.project else None
+        project = self.context.project
+        self.split_view.default_folder = project.exports_dir / info.name if project is not None else None
         self.split_view.set_scores(self._stored_scores(info.name))
         self._update_buttons()
 
@@ -239,7 +241,8 @@ class TrainTab(QWidget):
         ls = catalog.label_set(info.label_set)
         if ls is None or digit > len(ls.classes):
             return
-        ids = catalog.file_ids_for_paths([project.relpath(p) for p in paths if Path(p).is_relative_to(project.root)])
+        inside = [project.relpath(p) for p in paths if Path(p).is_relative_to(project.root)]
+        ids = catalog.file_ids_for_paths(inside)
         if ids:
             catalog.apply_label_changes(info.label_set, list(ids.values()), ls.classes[digit - 1])
             self.context.labels_changed.emit()
@@ -250,7 +253,8 @@ class TrainTab(QWidget):
         if self.context.project is None or self.current_model is None:
             self.context.error("No model loaded", "Train a model or load one from the list first.")
             return
-        job = make_project_apply_job(self.context.project, self.current_model.name, unlabelled_only=unlabelled_only)
+        job = make_project_apply_job(self.context.project, self.current_model.name,
+                                     unlabelled_only=unlabelled_only)
         self.apply_box.label.setText("Loading the model…")
         self.apply_worker = self.context.jobs.start(
             job, "Apply classifier", on_progress=self._on_apply_progress, on_finished=self._on_apply_finished,
@@ -264,8 +268,8 @@ class TrainTab(QWidget):
 
     def _on_apply_finished(self, outcome) -> None:
         r = outcome.result
-        self.apply_box.label.setText(f"Stored {outcome.stored} predictions" +
-                                     (f"; {len(r.failed)} unreadable images marked corrupt" if r.failed else ""))
+        corrupt = f"; {len(r.failed)} unreadable images marked corrupt" if r.failed else ""
+        self.apply_box.label.setText(f"Stored {outcome.stored} predictions{corrupt}")
         self.split_view.set_scores(Scores(list(r.paths), r.probabilities, list(r.class_names)))
         self.context.predictions_changed.emit()
         self.results.setCurrentIndex(1)

@@ -148,6 +148,43 @@ def test_offline_imagenet_names_the_weights_file_and_the_folder(tab, qtbot, monk
     assert str(tmp_path / "keras" / "models") in errors[0] and "Load weights file" in errors[0]
 
 
+def test_weights_download_shows_megabytes_and_a_damaged_file_says_what_to_do(tab, qtbot, monkeypatch,
+                                                                             tmp_path):
+    import http.server
+    import threading
+
+    from ganime_gui.core.classify import weights
+
+    body = bytes(3 << 20)  # 3 MB that are not an h5 file
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setattr(weights, "STORAGE", f"http://127.0.0.1:{httpd.server_address[1]}/")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    formats, errors = [], []
+    tab.context.error_raised.connect(lambda title, message: errors.append(message))
+    tab.set_form(backbone="mobilenet_v2", weights="imagenet", size=96)
+    tab.run.train_button.click()
+    tab.train_worker.progress.connect(lambda *a: formats.append(tab.run.progress_bar.format()))
+    try:
+        wait_for_run(qtbot, tab)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert "3.1 / 3.1 MB" in formats  # the tab's slot ran first: the bar showed the finished download
+    assert errors and "is damaged or not the right one" in errors[0] and "Delete it" in errors[0]
+
+
 def test_from_scratch_freezes_nothing_and_says_it_needs_many_more_labels(tab):
     tab.set_form(backbone="mobilenet_v2", weights="none")
     assert tab.form.scratch_hint.isVisibleTo(tab) and "many more labels" in tab.form.scratch_hint.text()

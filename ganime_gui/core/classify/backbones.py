@@ -178,7 +178,14 @@ def build_backbone(name: str, weights: str | None, size: int, input_tensor=None,
     if weights == WEIGHTS_IMAGENET:
         from ganime_gui.core.classify.weights import ensure_imagenet_weights
 
-        weights = os.fspath(ensure_imagenet_weights(name, size, progress=progress, cancelled=cancelled))
+        path = os.fspath(ensure_imagenet_weights(name, size, progress=progress, cancelled=cancelled))
+        model = constructors[name](weights=None, **kwargs)
+        try:
+            _load_weights_file(model, path, spec)
+        except UserError as exc:
+            raise UserError(f"The ImageNet weights file {path} is damaged or not the right one ({exc}). "
+                            "Delete it and train again to download it anew.") from exc
+        return model
     model = constructors[name](weights=None, **kwargs)
     if weights is not None:
         _load_weights_file(model, weights, spec)

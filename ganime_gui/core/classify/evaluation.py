@@ -26,7 +26,8 @@ def metrics_from_confusion(confusion: Sequence[Sequence[int]], class_names: Sequ
     total = int(c.sum())
     true_n, pred_n = c.sum(1), c.sum(0)
     recall = {name: (float(c[i, i] / true_n[i]) if true_n[i] else None) for i, name in enumerate(class_names)}
-    precision = {name: (float(c[i, i] / pred_n[i]) if pred_n[i] else None) for i, name in enumerate(class_names)}
+    precision = {name: (float(c[i, i] / pred_n[i]) if pred_n[i] else None)
+                 for i, name in enumerate(class_names)}
     present = [r for r in recall.values() if r is not None]
     predicted = [name for i, name in enumerate(class_names) if pred_n[i]]
     only = predicted[0] if total and len(predicted) == 1 and len(class_names) > 1 else None
@@ -90,7 +91,8 @@ def describe(evaluation: dict[str, Any]) -> list[str]:
     if not names or not confusion:
         return []
     m = metrics_from_confusion(confusion, names)
-    lines = [f"Validation accuracy {_pct(m['accuracy'])}  ·  balanced accuracy {_pct(m['balanced_accuracy'])}",
+    lines = [f"Validation accuracy {_pct(m['accuracy'])}  ·  "
+             f"balanced accuracy {_pct(m['balanced_accuracy'])}",
              "Recall: " + "  ·  ".join(f"{c} {_pct(r)}" for c, r in m["per_class_recall"].items())]
     warning = one_class_warning(m)
     if warning:

@@ -19,7 +19,8 @@ import numpy as np
 
 from ganime_gui.core.classify import backbones as bb
 from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, LabelledSplit, split_items
-from ganime_gui.core.classify.evaluation import evaluate, from_scratch_note
+from ganime_gui.core.classify import evaluation as _evaluation
+from ganime_gui.core.classify.evaluation import REVIEW_ITEMS, from_scratch_note
 from ganime_gui.core.classify.features import FeatureCache, gather_features, gather_pixels
 from ganime_gui.core.classify.models import check_model_name, default_model_name, model_path, write_metadata
 from ganime_gui.core.jobs import Job, JobCancelled, JobEvent, ProgressFn, UserError, never_cancelled, no_progress
@@ -172,7 +173,7 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
     tmp = out_path.with_name(f".{out_path.stem}.saving.keras")  # Keras insists on the suffix
     clf.model.save(tmp)
     os.replace(tmp, out_path)
-    evaluation = evaluate(split.class_names, split.val_paths, split.val_labels, run.best_val_probs)
+    evaluation = evaluate(split, run.best_val_probs)
     weights = bb.weights_label(config.weights)
     notes = [n for n in (from_scratch_note(weights, len(split.train_paths) + len(split.val_paths)),) if n]
     meta = {
@@ -307,3 +308,8 @@ class _TrainingRun:
         if self.best_weights is None:
             raise JobCancelled()
         self.net.set_weights(self.best_weights)
+
+
+def evaluate(split: LabelledSplit, probs: np.ndarray, review_items: int = REVIEW_ITEMS) -> dict[str, Any]:
+    """The validation result of ``probs`` on ``split`` (see :func:`.evaluation.evaluate`)."""
+    return _evaluation.evaluate(split.class_names, split.val_paths, split.val_labels, probs, review_items)

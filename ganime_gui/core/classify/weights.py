@@ -57,7 +57,8 @@ def imagenet_file(backbone: str, size: int) -> WeightsFile:
     if backbone == "efficientnet_b0":
         name = "efficientnetb0_notop.h5"
         return WeightsFile(name, f"{STORAGE}keras-applications/{name}", "50bc09e76180e00e4465e1a485ddc09d")
-    raise UserError(f"There are no ImageNet weights for the backbone '{backbone}'; train it with weights: none.")
+    raise UserError(f"There are no ImageNet weights for the backbone '{backbone}'; "
+                    "train it with weights: none.")
 
 
 def keras_models_dir() -> Path:
@@ -92,8 +93,9 @@ class DownloadError(Exception):
     """The download failed (network, HTTP status, or a file that does not match its hash)."""
 
 
-def download(url: str, target: str | os.PathLike, *, md5: str | None = None, progress: ProgressFn = no_progress,
-             cancelled: Callable[[], bool] = never_cancelled, timeout: float = 30.0) -> None:
+def download(url: str, target: str | os.PathLike, *, md5: str | None = None,
+             progress: ProgressFn = no_progress, cancelled: Callable[[], bool] = never_cancelled,
+             timeout: float = 30.0) -> None:
     """Stream ``url`` into ``target`` atomically, reporting :class:`WeightsDownload` events.
 
     Raises :class:`DownloadError` (nothing written), :class:`JobCancelled` (nothing written).
@@ -123,7 +125,8 @@ def download(url: str, target: str | os.PathLike, *, md5: str | None = None, pro
                         reported = done
                         progress(done, total, f"Downloading {target.name}",
                                  event=WeightsDownload(target.name, done, total))
-                progress(done, total, f"Downloaded {target.name}", event=WeightsDownload(target.name, done, total))
+                progress(done, total, f"Downloaded {target.name}",
+                         event=WeightsDownload(target.name, done, total))
                 if total and done != total:
                     raise DownloadError(f"the connection closed after {done} of {total} bytes")
                 if md5 is not None and digest.hexdigest() != md5:

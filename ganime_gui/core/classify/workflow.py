@@ -6,9 +6,10 @@ catalog connection in the thread it runs in.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -28,11 +29,25 @@ def labelled_items(project: Project, catalog: Catalog, label_set: str) -> tuple[
     counts = catalog.label_counts(label_set)
     classes = [c for c in ls.classes if counts.get(c, 0) > 0]
     if len(classes) < 2:
-        raise UserError(f"Label images of at least two classes of “{label_set}” in the Sort tab first "
+        raise UserError(f"Label images of at least two classes of “{label_set}” first "
                         f"(labelled now: {', '.join(f'{c}: {n}' for c, n in counts.items())}).")
     items = [(str(project.abspath(rel)), label) for rel, label in catalog.labelled_paths(label_set)
              if label in classes]
     return items, classes
+
+
+@contextlib.contextmanager
+def recorded_run(catalog: Catalog, kind: str, name: str, path: str | None, config: dict[str, Any]) -> Iterator[int]:
+    """A run row for the work inside: marked stopped or failed (with the error) if it raises."""
+    run_id = catalog.add_run(kind, name, path, config)
+    try:
+        yield run_id
+    except JobCancelled:
+        catalog.update_run(run_id, "stopped")
+        raise
+    except BaseException as exc:
+        catalog.update_run(run_id, "failed", {"error": str(exc)[:500]})
+        raise
 
 
 def make_project_train_job(project: Project, label_set: str, config: TrainConfig,
@@ -42,23 +57,42 @@ def make_project_train_job(project: Project, label_set: str, config: TrainConfig
         with project.open_catalog() as catalog:
             items, classes = labelled_items(project, catalog, label_set)
             name = model_name or model_files.default_model_name(label_set, config.backbone)
-            run_id = catalog.add_run("classifier", name, f"models/{name}{model_files.MODEL_SUFFIX}",
-                                     {"label_set": label_set, **vars(config)})
-            try:
+            with recorded_run(catalog, "classifier", name, f"models/{name}{model_files.MODEL_SUFFIX}",
+                              {"label_set": label_set, **vars(config)}) as run_id:
                 result = train_classifier(items, config, models_dir=project.models_dir, cache_dir=project.cache_dir,
                                           label_set=label_set, model_name=name, class_names=classes,
                                           progress=progress, cancelled=cancelled)
-            except JobCancelled:
-                catalog.update_run(run_id, "stopped")
-                raise
-            except BaseException as exc:
-                catalog.update_run(run_id, "failed", {"error": str(exc)[:500]})
-                raise
-            register(project, catalog, model_files.read_model_info(result.model_path))
+                register(project, catalog, model_files.read_model_info(result.model_path))
             catalog.update_run(run_id, "stopped" if result.stopped else "done",
                                {"val_accuracy": result.metadata["val_accuracy"],
                                 "balanced_accuracy": result.metadata["balanced_accuracy"],
                                 "epochs": len(result.history), "skipped": len(result.skipped)})
+            return result
+    return job
+
+
+def make_project_reasons_job(project: Project, label_set: str, config: TrainConfig, *, clean_class: str = "clean",
+                             name_prefix: str | None = None) -> Job:
+    """One-vs-rest classifiers for every reject reason of ``label_set`` and the combined clean verdict
+    (:mod:`.reasons`); each classifier is registered like any model, the whole recorded as one run."""
+    from ganime_gui.core.classify.reasons import train_one_vs_rest
+
+    def job(progress: ProgressFn, cancelled: Callable[[], bool]):
+        with project.open_catalog() as catalog:
+            items, classes = labelled_items(project, catalog, label_set)
+            if clean_class not in classes:
+                raise UserError(f"The label set “{label_set}” has no labelled “{clean_class}” images (no reason "
+                                f"applies). Add that class to the set and label clean images too, or name the "
+                                f"class that means clean.")
+            prefix = name_prefix or model_files.default_model_name(label_set, config.backbone)
+            with recorded_run(catalog, "classifier", prefix, None,
+                              {"label_set": label_set, "one_vs_rest": True, **vars(config)}) as run_id:
+                result = train_one_vs_rest(items, config, models_dir=project.models_dir,
+                                           cache_dir=project.cache_dir, label_set=label_set, clean_class=clean_class,
+                                           name_prefix=prefix, progress=progress, cancelled=cancelled)
+                for trained in result.models.values():
+                    register(project, catalog, model_files.read_model_info(trained.model_path))
+            catalog.update_run(run_id, "done", {"reasons": list(result.models), "holdout": result.holdout})
             return result
     return job
 
@@ -142,14 +176,10 @@ def make_project_apply_job(project: Project, model_name: str, *, unlabelled_only
                 raise UserError("There are no images to classify" +
                                 (f" without a “{info.label_set}” label." if unlabelled_only else "."))
             by_path = {str(project.abspath(rel)): fid for fid, rel in files}
-            run_id = catalog.add_run("classify", info.name, None, {"unlabelled_only": unlabelled_only,
-                                                                   "images": len(files)})
-            try:
+            with recorded_run(catalog, "classify", info.name, None,
+                              {"unlabelled_only": unlabelled_only, "images": len(files)}) as run_id:
                 result = apply_classifier(info, list(by_path), batch_size=batch_size, progress=progress,
                                           cancelled=cancelled)
-            except JobCancelled:
-                catalog.update_run(run_id, "stopped")
-                raise
             stored = catalog.save_predictions(model_id, {by_path[p]: list(row) for p, row in
                                                          zip(result.paths, result.probabilities)})
             for path in result.failed:

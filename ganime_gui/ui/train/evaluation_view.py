@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from ganime_gui.core.classify.evaluation import describe, metrics_from_confusion, one_class_warning
 from ganime_gui.core.classify.models import ModelInfo
@@ -79,7 +80,8 @@ class EvaluationView(QWidget):
         self.title.setText(info.summary() if info is not None else empty_text)
         self.settings_label.setText(settings_text(meta))
         lines = describe(ev)
-        warning = one_class_warning(metrics_from_confusion(ev["confusion"], ev["class_names"])) if lines else ""
+        metrics = metrics_from_confusion(ev["confusion"], ev["class_names"]) if lines else {}
+        warning = one_class_warning(metrics)
         self.metrics_label.setText("\n".join(line for line in lines if line != warning))
         self.warning_label.setText(warning)
         self.warning_label.setVisible(bool(warning))

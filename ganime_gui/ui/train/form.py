@@ -72,10 +72,11 @@ class TrainForm(QWidget):
         self.size_spin = _spin(32, 512, 224, suffix=" px")
         self.size_spin.setSingleStep(16)
         self.frozen_spin = _spin(-1, 1000, -1, special="default",
-                                 tip="Backbone layers kept frozen, counting its input layer. Default: VGG16 15 "
-                                     "(the seed), others the whole backbone; nothing when training from scratch")
-        self.epochs_spin = _spin(1, 500, DEFAULTS.epochs, tip="The most epochs to train; early stopping usually "
-                                                              "ends sooner and keeps the best epoch")
+                                 tip="Backbone layers kept frozen, counting its input layer. Default: VGG16 "
+                                     "15 (the seed), others the whole backbone; none from scratch")
+        self.epochs_spin = _spin(1, 500, DEFAULTS.epochs,
+                                 tip="The most epochs to train; early stopping usually ends sooner and keeps "
+                                     "the best epoch")
         self.patience_spin = _spin(0, 100, DEFAULTS.early_stopping_patience, suffix=" epochs",
                                    special="off: train all epochs",
                                    tip="Stop when the validation loss has not improved for this many epochs; "
@@ -123,13 +124,14 @@ class TrainForm(QWidget):
     def _on_weights_changed(self, *_args) -> None:
         choice = self.weights_combo.currentData()
         path = self.settings.value(self._weights_file_key(), "") if choice == "file" else ""
-        self.weights_file_label.setText(f"File: {path}" if path else ("No file chosen yet" if choice == "file" else ""))
+        empty = "No file chosen yet" if choice == "file" else ""
+        self.weights_file_label.setText(f"File: {path}" if path else empty)
         self.weights_file_label.setVisible(choice == "file")
         self.scratch_hint.setVisible(choice == "none")
 
     def _choose_weights_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Weights file for " + self.backbone_combo.currentText(), "",
-                                              "Keras weights (*.h5 *.weights.h5);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Weights file for " + self.backbone_combo.currentText(),
+                                              "", "Keras weights (*.h5 *.weights.h5);;All files (*)")
         if path:
             self.set_weights_file(path)
 
@@ -139,9 +141,9 @@ class TrainForm(QWidget):
         self._on_weights_changed()
 
     # -- reading and writing the form ------------------------------------------------------------
-    def set_form(self, *, label_set: str | None = None, backbone: str | None = None, weights: str | None = None,
-                 size: int | None = None, batch: int | None = None, epochs: int | None = None,
-                 patience: int | None = None, frozen: int | None = None) -> None:
+    def set_form(self, *, label_set: str | None = None, backbone: str | None = None,
+                 weights: str | None = None, size: int | None = None, batch: int | None = None,
+                 epochs: int | None = None, patience: int | None = None, frozen: int | None = None) -> None:
         """Fill the form (scripts, tests, the demo); ``weights`` is 'imagenet', 'none' or 'file'."""
         if label_set is not None:
             self.label_set_combo.setCurrentText(label_set)
@@ -174,7 +176,8 @@ class TrainForm(QWidget):
             weights = self.settings.value(self._weights_file_key(), "")
             if not weights:
                 raise UserError("Choose a weights file first (Load weights file…), or pick ImageNet / none.")
-        return TrainConfig(backbone=self.backbone_combo.currentData(), weights=None if weights == "none" else weights,
+        return TrainConfig(backbone=self.backbone_combo.currentData(),
+                           weights=None if weights == "none" else weights,
                            input_size=self.size_spin.value(),
                            frozen_layers=None if self.frozen_spin.value() < 0 else self.frozen_spin.value(),
                            epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),

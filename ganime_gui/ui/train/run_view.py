@@ -80,7 +80,7 @@ class RunControls(QWidget):
         self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(True)
         self.epoch_label = QLabel(NO_EPOCH)
-        self.epoch_label.setWordWrap(True)  # an early-stop line must not widen the column past its scroll area
+        self.epoch_label.setWordWrap(True)  # a long early-stop line must not widen the column
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         col.addLayout(row)
@@ -124,7 +124,8 @@ class RunControls(QWidget):
         else:
             self.progress_bar.setRange(0, 0)  # busy
         if isinstance(event, WeightsDownload):
-            self.progress_bar.setFormat(f"{done / 1e6:.1f} / {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB")
+            mb = f"{done / 1e6:.1f} / {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+            self.progress_bar.setFormat(mb)
             return
         self.progress_bar.setFormat("%p%")
         if isinstance(event, EpochEnd):

@@ -32,7 +32,8 @@ class SplitView(QWidget):
         self.threshold_label = QLabel("0.50")
         self.link_check = QCheckBox("Hard links")
         self.split_button = QPushButton("Split into folders…")
-        self.split_button.setToolTip("Copy (or hard-link) each image into <folder>/<class>/; nothing is deleted")
+        self.split_button.setToolTip("Copy (or hard-link) each image into <folder>/<class>/; "
+                                     "nothing is deleted")
         self.split_button.clicked.connect(self._ask_split)
         row = QHBoxLayout()
         for w, stretch in ((QLabel("Class"), 0), (self.positive_combo, 0), (QLabel("threshold"), 0),
@@ -83,7 +84,8 @@ class SplitView(QWidget):
             return
         folders = assign_classes(s.probabilities, s.class_names, self.threshold(), self._positive())
         counts = {c: folders.count(c) for c in dict.fromkeys(folders)}
-        self.summary.setText(f"{len(s)} scored images → " + ", ".join(f"{c}/: {n}" for c, n in counts.items()))
+        self.summary.setText(f"{len(s)} scored images → "
+                             + ", ".join(f"{c}/: {n}" for c, n in counts.items()))
         near = near_threshold(s.paths, s.probabilities, s.class_names, self.threshold(), self._positive(),
                               count=NEAR_COUNT)
         label = self._positive() or s.class_names[0]
@@ -99,14 +101,17 @@ class SplitView(QWidget):
 
     def split_to(self, folder: str | os.PathLike):
         """Copy (or link) the scored images into ``folder/<class>/`` in a worker; returns the worker."""
-        s, positive, threshold, link = self.scores, self._positive(), self.threshold(), self.link_check.isChecked()
+        s, positive, threshold = self.scores, self._positive(), self.threshold()
+        link = self.link_check.isChecked()
 
         def job(progress, cancelled):
             return split_into_folders(s.paths, s.probabilities, s.class_names, folder, threshold=threshold,
-                                      positive_class=positive, link=link, progress=progress, cancelled=cancelled)
+                                      positive_class=positive, link=link, progress=progress,
+                                      cancelled=cancelled)
 
         def done(counts):
-            self.summary.setText(f"Split into {folder}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+            placed = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            self.summary.setText(f"Split into {folder}: {placed}")
             self.context.status(f"Split {sum(counts.values())} images into {folder}", 5000)
 
         return self.context.jobs.start(job, "Split into folders", on_finished=done,

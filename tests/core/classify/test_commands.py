@@ -72,3 +72,27 @@ def test_classify_with_a_model_of_another_project_copies_it_in_or_refuses_in_wor
     assert main(["classify", "--project", str(other), "--model", "theirs", "--quiet"]) == 2  # the damaged one
     err = capsys.readouterr().err
     assert "Could not load the model theirs.keras" in err and "Traceback" not in err
+
+
+def test_train_classifier_one_vs_rest_on_a_reason_label_set(tmp_path, capsys):
+    project, rows = labelled_figure_project(tmp_path, 40, 9, labelled=0)
+    with project.open_catalog() as catalog:
+        catalog.create_label_set("reasons", ["clean", "chibi"])
+        for label, other in (("chibi", "not_chibi"), ("clean", None)):
+            ids = [r["file_id"] for r in rows if (label == "chibi") == bool(int(r["chibi"]))]
+            catalog.apply_label_changes("reasons", ids, label)
+            if other:
+                catalog.apply_label_changes("chibi", ids, label)
+                catalog.apply_label_changes("chibi", [r["file_id"] for r in rows if r["file_id"] not in ids], other)
+    code = main(["train-classifier", "--project", str(project.root), "--label-set", "reasons", "--one-vs-rest",
+                 "--backbone", "tiny_cnn", "--weights", "none", "--epochs", "2", "--size", "48", "--name", "rs",
+                 "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "rs-chibi.keras (chibi against the rest)" in out and "Clean verdict on 8 held-out images" in out
+    with project.open_catalog() as catalog:
+        assert catalog.model_record("rs-chibi").classes == ("chibi", "not_chibi")
+        assert catalog.runs("classifier")[0].summary["reasons"] == ["chibi"]
+    assert main(["train-classifier", "--project", str(project.root), "--label-set", "chibi", "--one-vs-rest",
+                 "--backbone", "tiny_cnn", "--weights", "none", "--quiet"]) == 2
+    assert "has no labelled “clean” images" in capsys.readouterr().err

@@ -122,8 +122,9 @@ def test_offline_names_the_file_and_the_folder(monkeypatch, tmp_path):
     assert str(tmp_path / "keras" / "models") in text and "Load weights file" in text and "weights: none" in text
 
 
-def test_the_downloaded_file_is_what_keras_loads(server):
-    _serve(server, "mobilenet_v2", 96, body=b"not an h5 file")
-    with pytest.raises(UserError, match="does not fit MobileNetV2"):
+def test_the_downloaded_file_is_what_keras_loads(server, tmp_path):
+    file = _serve(server, "mobilenet_v2", 96, body=b"not an h5 file")
+    with pytest.raises(UserError, match="does not fit MobileNetV2") as err:
         build_backbone("mobilenet_v2", "imagenet", 96)
     assert len(server.requests) == 1
+    assert str(tmp_path / "keras" / "models" / file.filename) in str(err.value) and "Delete it" in str(err.value)
