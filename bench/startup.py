@@ -5,7 +5,8 @@
 Runs each command several times in fresh processes (offscreen) and prints the median and best.
 A user's *first* start of the packaged app reads its files from disk, not from the page cache:
 the "first start" rows empty the page cache before each run (drop_caches as root, else
-posix_fadvise DONTNEED on each of the app's files). Targets: the window in under 1 s from a source install, under 2 s
+posix_fadvise DONTNEED on each of the app's files). Targets: the window in under 1 s from a source
+install, under 2 s
 from the packaged app, first start included; TF is not imported before the window shows.
 """
 from __future__ import annotations
@@ -77,7 +78,8 @@ def measure(label: str, cmd: list[str], marker: str, env: dict, runs: int,
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--packaged", default=str(ROOT / "dist" / "ganime" / "ganime"))
     args = parser.parse_args()

@@ -22,8 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export-labels": ("export_labels", "write a label set as <out>/<label>/<file> folders (hard links)"),
     "import-labels": ("import_labels", "read <folder>/<label>/<file> back as a label set's labels"),
     "funnel": ("funnel", "counts from crawl to clean set, its spot-checked precision; export it"),
-    "train-classifier": ("train_classifier", "train a classifier (VGG16, MobileNetV2, ResNet50…) on a project's labels"),
-    "classify": ("classify", "run a trained classifier over a project's images, store scores, split into folders"),
+    "train-classifier": ("train_classifier",
+                         "train a classifier (VGG16, MobileNetV2, ResNet50…) on a project's labels"),
+    "classify": ("classify",
+                 "run a trained classifier over a project's images, store scores, split into folders"),
     "train-gan": ("train_gan", "train a GAN headless (one GPU, several with MirroredStrategy, or the CPU)"),
     "sample": ("sample", "write PNGs from a GAN run's generator (and export it as a .keras file)"),
     "fakebooru": ("fakebooru", "run the local fake booru server (tests, demo, benchmarks)"),
@@ -38,7 +40,8 @@ def _window_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--self-test", action="store_true",
-                        help="start the window offscreen, check resources, TensorFlow and a project, then exit")
+                        help="start the window offscreen, check resources, TensorFlow and a project, "
+                             "then exit")
     parser.add_argument("--demo", action="store_true",
                         help="open a temporary project with a local fake booru, to try every tab offline")
     parser.add_argument("--project", metavar="DIR", help="open this project folder in the window")

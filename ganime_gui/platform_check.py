@@ -97,7 +97,8 @@ def _wayland_reachable(env) -> bool:
     display = env.get("WAYLAND_DISPLAY", "")
     if not display:
         return False
-    path = Path(display) if os.path.isabs(display) else Path(env.get("XDG_RUNTIME_DIR", "/nonexistent")) / display
+    runtime = Path(env.get("XDG_RUNTIME_DIR", "/nonexistent"))
+    path = Path(display) if os.path.isabs(display) else runtime / display
     return path.exists()
 
 

@@ -54,7 +54,8 @@ def test_ldd_output_is_read_for_every_missing_library(tmp_path, monkeypatch):
     fake_plugin = tmp_path / "libqxcb.so"
     fake_plugin.write_bytes(b"not an ELF file")
     ldd = tmp_path / "ldd"
-    ldd.write_text("#!/bin/sh\necho '\tlibxcb-icccm.so.4 => not found'\necho '\tlibc.so.6 => /lib/libc.so.6'\n"
+    ldd.write_text("#!/bin/sh\necho '\tlibxcb-icccm.so.4 => not found'\n"
+                   "echo '\tlibc.so.6 => /lib/libc.so.6'\n"
                    "echo '\tlibxkbcommon-x11.so.0 => not found'\n")
     ldd.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")

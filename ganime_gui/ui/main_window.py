@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHeaderVi
                                QMainWindow, QMessageBox, QProgressBar, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from ganime_gui import APP_NAME, __version__
+from ganime_gui import APP_NAME
 from ganime_gui.core.jobs import UserError
 from ganime_gui.core.project import Project
 from ganime_gui.ui.context import AppContext

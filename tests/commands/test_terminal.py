@@ -20,7 +20,8 @@ def test_status_line_in_a_log_writes_kept_lines_events_and_the_last_report():
     status(4, 10, "", events=["Page 1: 100 posts"])
     status(10, 10, "done")          # the last report always shows
     status.close()
-    assert out.getvalue().splitlines() == ["1/10 batch", "3/10 epoch 1 done", "Page 1: 100 posts", "10/10 done"]
+    assert out.getvalue().splitlines() == [
+        "1/10 batch", "3/10 epoch 1 done", "Page 1: 100 posts", "10/10 done"]
     assert "\r" not in out.getvalue()
 
 

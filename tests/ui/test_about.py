@@ -1,5 +1,4 @@
 """Help → About names the versions, the licence and where the logs are, without importing TensorFlow."""
-import sys
 from importlib import metadata
 
 import PySide6

@@ -86,7 +86,8 @@ class ImageGrid(QListWidget):
         if self.jobs is None:
             self._show_thumbnails(generation, job(lambda *a, **k: None, lambda: False))
         else:
-            self.jobs.start(job, "Thumbnails", on_finished=lambda r, g=generation: self._show_thumbnails(g, r))
+            self.jobs.start(job, "Thumbnails",
+                            on_finished=lambda r, g=generation: self._show_thumbnails(g, r))
 
     def paths(self) -> list[str]:
         return [self.item(i).data(PATH_ROLE) for i in range(self.count())]
@@ -109,7 +110,8 @@ class ImageGrid(QListWidget):
     def _square(self, image: QImage) -> QPixmap:
         """``image`` centred on a transparent ``thumb_px`` square (see the module's note on repaints)."""
         px = self.thumb_px
-        image = image.scaled(px, px, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        image = image.scaled(px, px, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
         canvas = QPixmap(px, px)
         canvas.fill(Qt.GlobalColor.transparent)
         painter = QPainter(canvas)
