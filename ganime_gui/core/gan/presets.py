@@ -47,6 +47,12 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+def matching_preset(config: GanConfig) -> str:
+    """The preset whose sizes the config has ("" when hand-set)."""
+    return next((key for key, p in PRESETS.items() if (p.base_channels, p.batch_size, p.latent_dim) ==
+                 (config.base_channels, config.batch_size, config.latent_dim)), "")
+
+
 @dataclass(frozen=True)
 class PresetChoice:
     preset: Preset
