@@ -132,6 +132,7 @@ class Turns:
 
 # -- the contestants ------------------------------------------------------------------------------
 def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: dict) -> None:
+    from ganime_gui.core.gan import events
     from ganime_gui.core.gan.presets import machine_choice
     from ganime_gui.core.gan.train import GanTrainer
     from ganime_gui.core.jobs import JobCancelled
@@ -143,7 +144,7 @@ def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: di
     first_grid = []
 
     def progress(done, total, message="", **extra):
-        if extra.get("event") == "preview" and not first_grid:
+        if isinstance(extra.get("event"), events.PreviewSaved) and not first_grid:
             first_grid.append(turns.clock(name))
 
     stop = []
@@ -160,7 +161,7 @@ def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: di
         pass
     finally:
         turns.finish(name)
-    result.update(trainer=trainer, kimg=trainer.kimg, images=int(trainer.images_shown.numpy()),
+    result.update(trainer=trainer, kimg=trainer.kimg, images=trainer.images,
                   seconds=turns.active[name], first_grid_s=first_grid[0] if first_grid else None,
                   generate=trainer.generate, latent=config.latent_dim, grid_dir=run_dir)
 
@@ -239,7 +240,8 @@ def bench_peer(args) -> dict:
                 raise SystemExit(f"{name} failed; see the traceback above")
             fakes = generated(r, 2000)
             r["swd"] = swd(held, fakes)
-            runs.save_png_atomic(runs.image_grid(fakes[:64], 8, 8), grid_dir / f"gan-{name}-{args.minutes:g}min.png")
+            grid = runs.image_grid(fakes[:32], 4, 8).quantize(128)  # small enough to keep in the repository
+            grid.save(grid_dir / f"gan-{name}-{args.minutes:g}min.png", optimize=True)
             r["img_s"] = r["images"] / r["seconds"]
             out["contestants"][name] = {k: v for k, v in r.items() if k not in ("generate", "trainer")}
     mean_image = np.repeat(train.astype(np.float32).mean(0, keepdims=True), 2000, 0) / 127.5 - 1
@@ -254,19 +256,19 @@ def bench_peer(args) -> dict:
 def report_peer(r: dict, args) -> None:
     print(f"Equal time: {args.minutes:g} min of training each, alternating {args.slice:g}-s turns; "
           f"2000 train / 2000 held-out figures at 64×64 (drawn in {r['data_s']:.0f} s or cached)")
-    print(f"  {'contestant':<44} {'img/s':>7} {'kimg':>7} {'first grid':>11} {'SWD ×10³ (64/32/16 px)':>30}")
-    names = {"app": "app default for this machine", "peer": "keras-io gan_ada.py (peer)"}
+    print(f"  {'contestant':<62} {'img/s':>7} {'kimg':>7} {'first grid':>11}  SWD ×10³ (64/32/16 px)")
+    names = {"app": "app default", "peer": "keras-io gan_ada.py"}
     for key, c in r["contestants"].items():
         s = c["swd"]
         first = f"{c['first_grid_s']:.0f} s" if c["first_grid_s"] is not None else "none"
         levels = "/".join(f"{v:.0f}" for v in s.levels)
-        print(f"  {names[key] + ' (' + c['settings'] + ')':<44} {c['img_s']:7.1f} {c['kimg']:7.1f} {first:>11} "
-              f"{s.swd:10.1f} ({levels})")
+        print(f"  {names[key] + ' (' + c['settings'] + ')':<62} {c['img_s']:7.1f} {c['kimg']:7.1f} {first:>11} "
+              f"{s.swd:7.1f} ({levels})")
     for key, title in (("real_vs_real", "real vs real (train vs held-out)"),
                        ("mean_image", "trivial: the mean training image"),
                        ("pixel_noise", "trivial: per-pixel noise, the set's mean/std")):
         s = r[key]
-        print(f"  {title:<44} {'':>7} {'':>7} {'':>11} {s.swd:10.1f} "
+        print(f"  {title:<62} {'':>7} {'':>7} {'':>11} {s.swd:7.1f} "
               f"({'/'.join(f'{v:.0f}' for v in s.levels)})")
     app, peer = r["contestants"]["app"], r["contestants"]["peer"]
     ratio = app["swd"].swd / peer["swd"].swd
@@ -309,7 +311,7 @@ def bench_compiled_vs_eager(args) -> dict:
         trainer = GanTrainer(config, data, Path(tmp) / "run")
         trainer.build()
         batches = [trainer._batch(i) for i in range(8)]
-        t = time_interleaved({"compiled": trainer._train_step, "eager": trainer.make_step_fn()},
+        t = time_interleaved({"compiled": trainer._train_step, "eager": trainer.model.distributed_step},
                              batches, warmup=2, rounds=args.eager_steps)
         compiled, eager = t["compiled"], t["eager"]
     return {"compiled_img_s": 64 / compiled, "eager_img_s": 64 / eager,
@@ -322,6 +324,7 @@ def bench_ui_stall(args) -> dict:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from ganime_gui.core.gan import events
     from ganime_gui.core.project import Project
     from ganime_gui.ui.context import AppContext
     from ganime_gui.ui.gan_tab import GanTab
@@ -356,7 +359,7 @@ def bench_ui_stall(args) -> dict:
             state["last"] = now
 
         def on_progress(done, total, message, extra):
-            if extra.get("event") == "step" and done >= 3:  # traced, running steadily
+            if isinstance(extra.get("event"), events.StepDone) and done >= 3:  # traced, running steadily
                 state["phase"] = "training"
                 state["steps_seen"] = done
 

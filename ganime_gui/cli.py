@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "classify": ("classify",
                  "run a trained classifier over a project's images, store scores, split into folders"),
     "train-gan": ("train_gan", "train a GAN headless (one GPU, several with MirroredStrategy, or the CPU)"),
+    "score-gan": ("score_gan", "score a GAN run: SWD (no download), KID/FID with an Inception network"),
     "sample": ("sample", "write PNGs from a GAN run's generator (and export it as a .keras file)"),
     "fakebooru": ("fakebooru", "run the local fake booru server (tests, demo, benchmarks)"),
 }

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from ganime_gui.core.gan.export import check_run, export_generator, write_samples
-    from ganime_gui.core.gan.train import load_generator
+    from ganime_gui.core.gan.checkpoints import load_generator
 
     run_dir = check_run(args.run)
 

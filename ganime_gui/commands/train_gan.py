@@ -128,25 +128,36 @@ def _split_cpu(replicas: int) -> list[str]:
 
 
 def describe_step(done: int, total: int, message: str, extra: dict) -> str:
-    if extra.get("event") == "metric":  # a score worth keeping on screen
-        return f"{extra.get('kimg', 0):.1f} kimg: {message}"
+    from ganime_gui.core.gan import events
+
+    event = extra.get("event")
+    if isinstance(event, events.Scored):  # a score worth keeping on screen
+        return f"{event.status.kimg:.1f} kimg: {message}"
     parts = [f"step {done}/{total}" if total else f"step {done}", message]
-    if "d_loss" in extra:
-        parts.append(f"D {extra['d_loss']:.3f}  G {extra['g_loss']:.3f}")
-    if extra.get("sec_per_kimg"):
-        parts.append(f"{extra['sec_per_kimg']:.1f} s/kimg  {extra['img_per_s']:.0f} img/s")
-    parts.append(format_eta(extra.get("eta_s"), unknown=""))
-    if extra.get("augment_p") is not None:
-        parts.append(f"p {extra['augment_p']:.2f}")
+    if isinstance(event, events.StepDone):
+        parts.append(f"D {event.d_loss:.3f}  G {event.g_loss:.3f}")
+    status = getattr(event, "status", None)
+    if status is not None:
+        if status.sec_per_kimg:
+            parts.append(f"{status.sec_per_kimg:.1f} s/kimg  {status.img_per_s:.0f} img/s")
+        parts.append(format_eta(status.eta_s, unknown=""))
+        if status.augment_p is not None:
+            parts.append(f"p {status.augment_p:.2f}")
     return "  ".join(p for p in parts if p)
+
+
+def _keeps_a_line(extra: dict) -> bool:
+    """Checkpoints, scores and notes keep a line; steps, previews and scoring progress only redraw."""
+    from ganime_gui.core.gan import events
+
+    event = extra.get("event")
+    return event is not None and not isinstance(event, (events.StepDone, events.PreviewSaved, events.Scoring))
 
 
 def run(args) -> int:
     from ganime_gui.core.gan.train import GanTrainer, TrainingDiverged
 
-    # Steps and previews only redraw the status; checkpoints, metrics and notes keep a line.
-    status = StatusLine(describe_step, tty_interval=0.5,
-                        keep=lambda extra: extra.get("event") not in (None, "step", "preview", "scoring"))
+    status = StatusLine(describe_step, tty_interval=0.5, keep=_keeps_a_line)
     try:
         with stop_on_ctrl_c("Stopping after this step and writing a checkpoint") as stop:
             devices = _split_cpu(args.cpu_replicas) if args.cpu_replicas > 1 else None

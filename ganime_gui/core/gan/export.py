@@ -49,7 +49,7 @@ def generator_info(trainer, run_dir: Path) -> dict:
 def export_generator(run_dir: str | Path, dest: str | Path, checkpoint: str | Path | None = None,
                      trainer=None) -> Path:
     """Write the run's EMA generator as ``dest`` (``.keras``) and its ``.json`` sidecar."""
-    from ganime_gui.core.gan.train import load_generator
+    from ganime_gui.core.gan.checkpoints import load_generator
 
     run_dir, dest = Path(run_dir), Path(dest)
     if dest.suffix != ".keras":
@@ -93,7 +93,7 @@ def make_export_job(run_dir: str | Path, dest: str | Path, samples: int = 0, see
     """A core job: export the generator to ``dest``; with ``samples``, also write that many PNGs
     into a folder beside it (``<name>-samples``)."""
     def job(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> Path:
-        from ganime_gui.core.gan.train import load_generator
+        from ganime_gui.core.gan.checkpoints import load_generator
 
         progress(0, 0, "Loading the generator…")
         trainer = load_generator(run_dir)

@@ -52,7 +52,7 @@ def make_interpolation_job(run_dir: str | Path, out_path: str | Path, steps: int
     out_path = Path(out_path)
 
     def job(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> Path:
-        from ganime_gui.core.gan.train import load_generator
+        from ganime_gui.core.gan.checkpoints import load_generator
 
         progress(0, 2, "Loading the generator…")
         trainer = load_generator(run_dir)

@@ -331,7 +331,7 @@ def make_metrics_job(run_dir: str | Path, extractor_factory: Callable[[], Featur
     """
     def job(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> MetricResult:
         from ganime_gui.core.gan import runs
-        from ganime_gui.core.gan.train import load_generator
+        from ganime_gui.core.gan.checkpoints import load_generator
         from ganime_gui.core.gan.dataset import load_array
 
         progress(0, 0, "Loading the generator…")

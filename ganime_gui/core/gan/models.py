@@ -74,7 +74,10 @@ def _spectral_layers():
     return SpectralNormalized
 
 
-def build_generator(config: GanConfig, name: str = "generator"):
+def build_generator(config: GanConfig, name: str = "generator", synchronized: bool = False):
+    """``synchronized``: batch-norm statistics over the global batch when training on several
+    replicas (GPUs or machines), so every replica holds the same running statistics and the run
+    trains as one device with the global batch would."""
     import_tensorflow()
     import keras
     from keras import layers
@@ -85,12 +88,12 @@ def build_generator(config: GanConfig, name: str = "generator"):
     model.add(keras.Input((config.latent_dim,)))
     model.add(layers.Dense(4 * 4 * chans[0], use_bias=False, kernel_initializer=init))
     model.add(layers.Reshape((4, 4, chans[0])))
-    model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM))
+    model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM, synchronized=synchronized))
     model.add(layers.ReLU())
     for c in chans[1:]:
         model.add(layers.Conv2DTranspose(c, 4, strides=2, padding="same", use_bias=False,
                                          kernel_initializer=init))
-        model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM))
+        model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM, synchronized=synchronized))
         model.add(layers.ReLU())
     model.add(layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=init))
     model.add(layers.Activation("tanh", dtype="float32"))
@@ -107,7 +110,7 @@ def leaky_relu(slope: float):
     return leaky
 
 
-def build_discriminator(config: GanConfig, name: str = "discriminator"):
+def build_discriminator(config: GanConfig, name: str = "discriminator", synchronized: bool = False):
     import_tensorflow()
     import keras
     from keras import layers
@@ -126,7 +129,7 @@ def build_discriminator(config: GanConfig, name: str = "discriminator"):
             model.add(layers.Conv2D(c, 4, strides=2, padding="same", kernel_initializer=init,
                                     use_bias=(i == 0 or norm != "batch")))
             if i > 0 and norm == "batch":
-                model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM))
+                model.add(layers.BatchNormalization(momentum=_BN_MOMENTUM, synchronized=synchronized))
             elif i > 0 and norm == "layer":
                 model.add(layers.LayerNormalization(axis=[1, 2, 3]))
         model.add(layers.Activation(leaky))
@@ -138,11 +141,13 @@ def build_discriminator(config: GanConfig, name: str = "discriminator"):
     return model
 
 
-def build_models(config: GanConfig):
-    """(generator, discriminator, ema_generator); the EMA copy starts equal to the generator."""
-    generator = build_generator(config)
-    discriminator = build_discriminator(config)
-    ema = build_generator(config, name="generator_ema")
+def build_models(config: GanConfig, replicas: int = 1):
+    """(generator, discriminator, ema_generator); the EMA copy starts equal to the generator.
+    With several ``replicas`` batch norm is synchronised over them."""
+    sync = replicas > 1
+    generator = build_generator(config, synchronized=sync)
+    discriminator = build_discriminator(config, synchronized=sync)
+    ema = build_generator(config, name="generator_ema", synchronized=sync)
     for target, source in zip(ema.weights, generator.weights):
         target.assign(source)
     return generator, discriminator, ema

@@ -47,6 +47,12 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+def matching_preset(config: GanConfig) -> str:
+    """The preset whose sizes the config has ("" when hand-set)."""
+    return next((key for key, p in PRESETS.items() if (p.base_channels, p.batch_size, p.latent_dim) ==
+                 (config.base_channels, config.batch_size, config.latent_dim)), "")
+
+
 @dataclass(frozen=True)
 class PresetChoice:
     preset: Preset
@@ -132,6 +138,6 @@ def past_speed(runs_dir: str | Path, config: GanConfig) -> float | None:
             continue
         if any(other.get(k) != v for k, v in want.items()):
             continue
-        logged = [r["img_per_s"] for r in runs.read_log(run_dir) if r.get("img_per_s")]
+        logged = [r["img_per_s"] for r in runs.tail_records(run_dir) if r.get("img_per_s")]
         speeds += logged[-5:]
     return statistics.median(speeds) if speeds else None

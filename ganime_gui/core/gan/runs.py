@@ -122,6 +122,26 @@ def read_log(run_dir: str | Path) -> list[dict]:
     return records
 
 
+def tail_records(run_dir: str | Path, nbytes: int = 16384) -> list[dict]:
+    """The log records in the last ``nbytes`` of the run's log (quick on a long log)."""
+    path = Path(run_dir) / LOG_NAME
+    if not path.is_file():
+        return []
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - nbytes))
+        lines = fh.read().decode("utf-8", "replace").splitlines()
+    if size > nbytes:
+        lines = lines[1:]  # the first one is cut
+    out = []
+    for line in lines:
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
 def image_grid(images: np.ndarray, rows: int, cols: int) -> Image.Image:
     """Tile (N, H, W, 3) images (uint8, or floats in [-1, 1]) into a rows×cols grid, row-major."""
     images = np.asarray(images)

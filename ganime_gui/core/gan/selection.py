@@ -8,6 +8,9 @@ from pathlib import Path
 
 REJECT_SET = "reject"  # any label in this set means "keep out of the training data"
 
+# A selection is a tuple: (LABEL, label set, label), (PREDICTED, model, label), (ALL,) or (FOLDER,).
+LABEL, PREDICTED, ALL, FOLDER = "label", "predicted", "all", "folder"
+
 
 def label_choices(catalog) -> list[tuple[str, str, int]]:
     """(label set, class, image count) for every class that has images, for a picker."""
@@ -85,6 +88,25 @@ def paths_with_prediction(catalog, project, model_name: str, label: str, exclude
     rejected = _rejected(catalog) if exclude_rejected else set()
     return [project.abspath(p) for p, lab in sorted(_predicted_paths(catalog, model).items())
             if lab == label and p not in rejected]
+
+
+def selected_paths(catalog, project, selection: tuple, folder: Path | None = None) -> list[Path]:
+    """The image paths of a selection (``folder`` for a FOLDER selection)."""
+    from ganime_gui.core.gan.dataset import list_image_files
+    from ganime_gui.core.jobs import UserError
+
+    kind, *args = selection
+    if kind == FOLDER:
+        if folder is None:
+            raise UserError("Choose a folder of images first.")
+        return list_image_files(folder)
+    if catalog is None:
+        raise UserError("Open a project, or choose a folder of images.")
+    if kind == ALL:
+        return all_image_paths(catalog, project)
+    if kind == PREDICTED:
+        return paths_with_prediction(catalog, project, *args)
+    return paths_with_label(catalog, project, *args)
 
 
 # -- the funnel's clean set -------------------------------------------------------------------------

@@ -1,18 +1,21 @@
-"""The GAN trainer: a long-lived core job with compiled steps, pause/resume/stop and checkpoints.
+"""The GAN training job: the loop, with pause / resume / stop, divergence checks and callbacks.
 
 ``GanTrainer(config, data_path, run_dir).run(progress, cancelled)`` is a core job (see
 ``ganime_gui.core.jobs``). It trains until ``config.total_kimg`` or until ``cancelled()``; while
-:meth:`GanTrainer.pause` is in force it checkpoints once and waits. Everything a resume needs is
-in the checkpoint: G, D, EMA G, both optimisers, step and images shown, augmentation strength,
-the random generator's state and the fixed preview latents. Training batches are a pure function
-of (seed, step), so a resumed run draws the batches the uninterrupted one would have.
+:meth:`GanTrainer.pause` is in force it checkpoints once and waits. The parts, top to bottom:
+
+    step.py         GanModel: networks, optimisers, losses, one (distributed) step, EMA, sampling
+    ada.py          the adaptive augmentation strength (a callback)
+    callbacks.py    previews, the run log's loss lines, scores, scheduled checkpoints
+    checkpoints.py  writing and restoring checkpoints; load_generator
+    events.py       what the job reports
+
+Everything a resume needs is in the checkpoint. Training batches are a pure function of
+(seed, step), so a resumed run draws the batches the uninterrupted one would have.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,15 +25,15 @@ from typing import NoReturn
 
 import numpy as np
 
-from ganime_gui.core.fsutil import atomic_write_text
-from ganime_gui.core.gan import runs
-from ganime_gui.core.gan.config import GanConfig, next_preview_images
+from ganime_gui.core.gan import events, runs
+from ganime_gui.core.gan.callbacks import LossLog, Previews, Scores, ScheduledCheckpoints, StepLogs
+from ganime_gui.core.gan.checkpoints import load_generator  # noqa: F401  (its home before the split)
+from ganime_gui.core.gan.config import GanConfig
 from ganime_gui.core.gan.dataset import BatchSampler, as_unit_float, load_array
-from ganime_gui.core.jobs import (CancelledFn, JobCancelled, ProgressFn, UserError,
-                                  never_cancelled, no_progress)
+from ganime_gui.core.jobs import (CancelledFn, JobCancelled, ProgressFn, UserError, never_cancelled,
+                                  no_progress)
 
 _PROGRESS_INTERVAL_S = 0.2  # at most five step reports a second: the UI needs no more
-_ADA_INTERVAL_STEPS = 4     # ADA adjusts p every 4 steps, as StyleGAN2-ADA
 
 
 class TrainingDiverged(UserError):
@@ -64,12 +67,12 @@ def resume_config(run_dir: str | Path, **overrides) -> GanConfig:
 class GanTrainer:
     def __init__(self, config: GanConfig, data_path: str | Path | None, run_dir: str | Path,
                  resume: bool = False, devices: list[str] | None = None, metrics=None):
-        """``metrics``: a :class:`ganime_gui.core.gan.metrics.MetricsPlan` to score KID/FID during
-        training; ``devices``: explicit devices for data-parallel training (None: all GPUs)."""
+        """``metrics``: a :class:`ganime_gui.core.gan.metrics.MetricsPlan` to score the generator
+        during training; ``devices``: explicit devices for data-parallel training (None: all GPUs,
+        or the machines of ``TF_CONFIG``)."""
         self.config = config
         self.metrics = metrics
-        self._scorer = None
-        self.data_path = Path(data_path) if data_path is not None else None  # None: sampling only
+        self.data_path = Path(data_path) if data_path is not None else None
         self.run_dir = Path(run_dir)
         self.resume = resume
         self.devices = devices
@@ -77,8 +80,11 @@ class GanTrainer:
         self._unpaused.set()
         self._built = False
         self._speed: float | None = None  # seconds per step, smoothed
-        self._preview_step = -1
-        self._window: list[tuple[float, float, float]] = []
+        self.preview_step = -1
+        self.latest_grid: Path | None = None
+        self._progress: ProgressFn = no_progress
+        self.cancelled: CancelledFn = never_cancelled
+        self._reported = False
 
     # -- control from other threads ---------------------------------------------------------------
     def pause(self) -> None:
@@ -93,16 +99,16 @@ class GanTrainer:
 
     # -- set-up -----------------------------------------------------------------------------------
     def build(self) -> None:
-        """Import TensorFlow, build models, optimisers and state, restore a checkpoint if resuming."""
+        """Import TensorFlow, build the model and its state, restore a checkpoint if resuming."""
         if self._built:
             return
-        from ganime_gui.core.gan.distribute import check_batch_divides, make_strategy
-        from ganime_gui.core.gan.models import build_models
+        from ganime_gui.core.gan.ada import AdaptiveAugmentation
+        from ganime_gui.core.gan.checkpoints import CheckpointStore
+        from ganime_gui.core.gan.distribute import check_batch_divides, make_strategy, worker_dir
+        from ganime_gui.core.gan.step import build_gan_model
         from ganime_gui.core.tfsetup import import_tensorflow
 
         tf = self.tf = import_tensorflow()
-        import keras
-
         cfg = self.config
         if self.data_path is not None:
             self.data = load_array(self.data_path)
@@ -112,149 +118,29 @@ class GanTrainer:
                                 f"at {cfg.resolution} or change the resolution.")
             self.sampler = BatchSampler(self.data, cfg.batch_size, cfg.seed, cfg.mirror)
         self.strategy = make_strategy(self.devices)
+        self.run_dir = worker_dir(self.strategy, self.run_dir)  # other machines' copies go aside
         check_batch_divides(cfg.batch_size, self.strategy)
-        rows, cols = cfg.preview_grid
-        latents = np.random.default_rng([cfg.seed, 1]).standard_normal((rows * cols, cfg.latent_dim))
         with self.strategy.scope():
-            keras.utils.set_random_seed(cfg.seed)  # weight initialisation
-            self.G, self.D, self.G_ema = build_models(cfg)
-            b1, b2 = cfg.spec.betas
-            self.g_opt = keras.optimizers.Adam(cfg.generator_lr, beta_1=b1, beta_2=b2)
-            self.d_opt = keras.optimizers.Adam(cfg.discriminator_lr, beta_1=b1, beta_2=b2)
-            # Keras 3 creates optimiser slots lazily; build them now so a restore has targets.
-            self.g_opt.build(self.G.trainable_variables)
-            self.d_opt.build(self.D.trainable_variables)
-            self.rng = tf.random.Generator.from_seed(cfg.seed)
-            self.step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-            self.images_shown = tf.Variable(0, dtype=tf.int64, trainable=False, name="images_shown")
-            p0 = (0.0 if cfg.augment_target is not None else cfg.augment_p) if cfg.spec.augment else 0.0
-            self.augment_p = tf.Variable(p0, dtype=tf.float32, trainable=False, name="augment_p")
-            self.preview_z = tf.Variable(latents.astype(np.float32), trainable=False, name="preview_z")
-        self.checkpoint = tf.train.Checkpoint(
-            generator=self.G, discriminator=self.D, generator_ema=self.G_ema,
-            g_optimizer=self.g_opt, d_optimizer=self.d_opt, rng=self.rng, step=self.step_var,
-            images_shown=self.images_shown, augment_p=self.augment_p, preview_z=self.preview_z)
-        self.ada_sum, self.ada_count = 0.0, 0
-        self.last_checkpoint: Path | None = None
+            self.model = build_gan_model(cfg, self.strategy)
+        self.checkpoints = CheckpointStore(self.run_dir, self.model, cfg.keep_checkpoints)
+        self.ada = AdaptiveAugmentation()
         if self.resume:
-            self._restore_latest()
-        self._train_step = tf.function(self.make_step_fn())
-        self._preview_fn = tf.function(lambda z: self.G_ema(z, training=False))
+            self.ada.load_state(self.checkpoints.restore_latest())
+        self._train_step = tf.function(self.model.distributed_step)
         self._built = True
 
-    def _restore_latest(self) -> None:
-        ckpt = runs.latest_checkpoint(self.run_dir)
-        if ckpt is None:
-            raise UserError(f"There is no checkpoint to resume from in {self.run_dir}.")
-        self.restore(ckpt)
-
-    def restore(self, checkpoint_dir: str | Path) -> None:
-        checkpoint_dir = Path(checkpoint_dir)
-        status = self.checkpoint.read(str(checkpoint_dir / runs.CHECKPOINT_PREFIX))
-        status.assert_existing_objects_matched()
-        state = runs.checkpoint_state(checkpoint_dir)
-        self.ada_sum, self.ada_count = state.get("ada_sum", 0.0), state.get("ada_count", 0)
-        self.last_checkpoint = checkpoint_dir
-
-    # -- the compiled step ------------------------------------------------------------------------
-    def make_step_fn(self):
-        """The Python function of one training step (D updates, then one G update).
-
-        The trainer wraps it in ``tf.function``; the benchmark also runs it eagerly to compare.
-        Its argument is a (n_critic, batch, H, W, 3) batch of reals (per replica when distributed).
-        """
-        from ganime_gui.core.gan.augment import diff_augment
-
-        tf, cfg, spec = self.tf, self.config, self.config.spec
-        G, D, rng, strategy = self.G, self.D, self.rng, self.strategy
-        global_batch = cfg.batch_size
-
-        def augment(x):
-            return diff_augment(x, rng, self.augment_p, tf=tf) if spec.augment else x
-
-        def d_per_example(real_logits, fake_logits):
-            if spec.loss == "hinge":
-                return tf.nn.relu(1.0 - real_logits) + tf.nn.relu(1.0 + fake_logits)
-            if spec.loss == "nonsaturating":
-                return tf.nn.softplus(-real_logits) + tf.nn.softplus(fake_logits)
-            return fake_logits - real_logits  # wgan-gp
-
-        def g_per_example(fake_logits):
-            if spec.loss == "nonsaturating":
-                return tf.nn.softplus(-fake_logits)
-            return -fake_logits  # hinge and wgan: the generator raises D's score
-
-        def gradient_penalty(reals, fakes):
-            eps = rng.uniform([tf.shape(reals)[0], 1, 1, 1])
-            mixed = eps * reals + (1.0 - eps) * fakes
-            with tf.GradientTape() as tape:
-                tape.watch(mixed)
-                scores = D(mixed, training=True)
-            grads = tape.gradient(scores, mixed)
-            norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
-            return tf.square(norms - 1.0)
-
-        def replica_step(reals):
-            b = tf.shape(reals)[1]
-            real_sign = tf.constant(0.0)
-            d_total = tf.constant(0.0)
-            # Several critic steps run as a graph loop (traced once) rather than unrolled.
-            critic_steps = tf.range(spec.n_critic) if spec.n_critic > 1 else range(1)
-            for i in critic_steps:
-                x = reals[i]
-                z = rng.normal([b, cfg.latent_dim])
-                with tf.GradientTape() as tape:
-                    fakes = G(z, training=True)
-                    real_logits = tf.reshape(D(augment(x), training=True), [-1])
-                    fake_logits = tf.reshape(D(augment(fakes), training=True), [-1])
-                    per_example = d_per_example(real_logits, fake_logits)
-                    if spec.gp_weight:
-                        per_example += spec.gp_weight * gradient_penalty(x, fakes)
-                    d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
-                grads = tape.gradient(d_loss, D.trainable_variables)
-                self.d_opt.apply_gradients(zip(grads, D.trainable_variables))
-                d_total += d_loss / spec.n_critic
-                real_sign += tf.reduce_sum(tf.sign(real_logits)) / spec.n_critic
-            z = rng.normal([b, cfg.latent_dim])
-            with tf.GradientTape() as tape:
-                fake_logits = tf.reshape(D(augment(G(z, training=True)), training=True), [-1])
-                g_loss = tf.nn.compute_average_loss(g_per_example(fake_logits), global_batch_size=global_batch)
-            grads = tape.gradient(g_loss, G.trainable_variables)
-            self.g_opt.apply_gradients(zip(grads, G.trainable_variables))
-            return d_total, g_loss, real_sign
-
-        def train_step(reals):
-            d_loss, g_loss, real_sign = strategy.run(replica_step, args=(reals,))
-            total = tf.distribute.ReduceOp.SUM
-            d_loss = strategy.reduce(total, d_loss, axis=None)
-            g_loss = strategy.reduce(total, g_loss, axis=None)
-            real_sign = strategy.reduce(total, real_sign, axis=None)
-            self.images_shown.assign_add(cfg.images_per_step)
-            self.step_var.assign_add(1)
-            self._update_ema()
-            return d_loss, g_loss, real_sign / global_batch
-
-        return train_step
-
-    def _update_ema(self) -> None:
-        """G_ema <- lerp towards G, half-life ema_kimg (ramped up early on, as StyleGAN2-ADA)."""
-        tf, cfg = self.tf, self.config
-        shown = tf.cast(self.images_shown, tf.float32)
-        ema_nimg = tf.minimum(cfg.ema_kimg * 1000.0, shown * cfg.ema_rampup) if cfg.ema_rampup else cfg.ema_kimg * 1000.0
-        beta = tf.pow(0.5, cfg.images_per_step / tf.maximum(ema_nimg, 1e-8))
-        for e, g in zip(self.G_ema.trainable_weights, self.G.trainable_weights):
-            e.assign(g + (e - g) * beta)
-        for e, g in zip(self.G_ema.non_trainable_weights, self.G.non_trainable_weights):
-            e.assign(g)  # batch-norm statistics are copied, not averaged
-
-    # -- the job ----------------------------------------------------------------------------------
+    # -- where it is ------------------------------------------------------------------------------
     @property
     def step(self) -> int:
-        return int(self.step_var.numpy())
+        return self.model.step
 
     @property
     def kimg(self) -> float:
-        return int(self.images_shown.numpy()) / 1000.0
+        return self.model.kimg
+
+    @property
+    def images(self) -> int:
+        return int(self.model.images_shown.numpy())
 
     @property
     def total_steps(self) -> int:
@@ -262,16 +148,41 @@ class GanTrainer:
             return 0
         return max(1, math.ceil(self.config.total_kimg * 1000.0 / self.config.images_per_step - 1e-6))
 
+    @property
+    def last_checkpoint(self) -> Path | None:
+        return self.checkpoints.last if self._built else None
+
+    def status(self) -> events.GanStatus:
+        cfg = self.config
+        sec_per_step = self._speed or 0.0
+        remaining = (self.total_steps - self.step) * sec_per_step if self.total_steps and sec_per_step else None
+        return events.GanStatus(
+            step=self.step, total_steps=self.total_steps, kimg=self.kimg, total_kimg=cfg.total_kimg,
+            sec_per_kimg=sec_per_step * 1000 / cfg.images_per_step if sec_per_step else 0.0,
+            img_per_s=cfg.images_per_step / sec_per_step if sec_per_step else 0.0, eta_s=remaining,
+            augment_p=float(self.model.augment_p.numpy()) if cfg.spec.augment else None,
+            checkpoint=str(self.last_checkpoint) if self.last_checkpoint else None,
+            grid=str(self.latest_grid) if self.latest_grid else None)
+
+    def report(self, kind: type[events.GanEvent], text: str, **fields) -> None:
+        """Send one event (with the current status) to the job's progress callback."""
+        self._reported = True
+        self._progress(self.step, self.total_steps, text, event=kind(status=self.status(), **fields))
+
+    # -- the job ----------------------------------------------------------------------------------
     def run(self, progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> TrainResult:
         """Train until ``total_kimg`` or ``cancelled()``; checkpoint on the way and at the end."""
         if self.data_path is None:
             raise UserError("Choose a prepared image set to train on.")
+        self._progress, self.cancelled = progress, cancelled
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if not self.resume and runs.list_checkpoints(self.run_dir):
             raise UserError(f"{self.run_dir} already holds a run: resume it, or choose an empty folder "
                             f"for a new run.")
-        progress(0, 0, "Starting TensorFlow and building the networks…", run_dir=str(self.run_dir))
+        progress(0, 0, "Starting TensorFlow and building the networks…",
+                 event=events.RunStarted(str(self.run_dir)))
         self.build()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         cfg = self.config
         runs.write_run_info(self.run_dir, cfg, self.data_path)
         self.log = runs.RunLog(self.run_dir)
@@ -280,93 +191,51 @@ class GanTrainer:
         reals_path = self.run_dir / runs.REALS_NAME
         if not reals_path.exists():
             self._save_reals(reals_path)
-        latest_grid = runs.list_fake_grids(self.run_dir)[-1][1] if runs.list_fake_grids(self.run_dir) else None
-        if latest_grid is None:
-            latest_grid = self._save_preview()
-        progress(self.step, self.total_steps, "Real images", reals=str(reals_path), grid=str(latest_grid),
-                 event="reals", **self._status())
+        grids = runs.list_fake_grids(self.run_dir)
+        self.latest_grid = grids[-1][1] if grids else self.save_preview()
+        self.report(events.RealsSaved, "Real images", path=str(reals_path))
 
-        next_preview = next_preview_images(int(self.images_shown.numpy()), cfg)
-        m_every = self.metrics.every_kimg * 1000 if self.metrics and self.metrics.every_kimg else 0
-        next_metric = (int(self.images_shown.numpy() // m_every) + 1) * m_every if m_every else math.inf
-        ck_every = cfg.checkpoint_every_kimg * 1000
-        next_ckpt = (int(self.images_shown.numpy() // ck_every) + 1) * ck_every if ck_every else math.inf
-        last_ckpt_time = time.monotonic()
+        from ganime_gui.core.gan.distribute import is_multi_worker
+        callbacks = [self.ada, Previews(), LossLog(), ScheduledCheckpoints(not is_multi_worker(self.strategy))]
+        if self.metrics and self.metrics.every_kimg:
+            callbacks.append(Scores(self.metrics))
+        self.callbacks = callbacks
+        for cb in callbacks:
+            cb.on_train_begin(self)
         last_report = 0.0
-        self._window = []  # (d_loss, g_loss, seconds) of the steps since the last log line
         executor = ThreadPoolExecutor(1, thread_name_prefix="gan-batches")
         try:
             pending = executor.submit(self._batch, self.step)
             while self.total_steps == 0 or self.step < self.total_steps:
                 if cancelled():
-                    return self._stop(progress, latest_grid)
+                    return self._stop()
                 if self.paused:
-                    self._wait_while_paused(progress, cancelled, latest_grid)
+                    self._wait_while_paused()
                     continue
                 t0 = time.perf_counter()
                 batch = pending.result()
                 pending = executor.submit(self._batch, self.step + 1)
-                d_loss, g_loss, real_sign = (float(v) for v in self._train_step(
-                    self._distribute(batch)))
+                d_loss, g_loss, real_sign = (float(v) for v in self._train_step(self._distribute(batch)))
                 seconds = time.perf_counter() - t0
                 self._check_finite(d_loss, g_loss)
-                self._track_speed(seconds)
-                self._adapt_augmentation(real_sign)
-                self._window.append((d_loss, g_loss, seconds))
-                shown = int(self.images_shown.numpy())
-                event = None
-                if shown >= next_preview:
-                    latest_grid = self._save_preview()
-                    next_preview = next_preview_images(shown, cfg)
-                    event = "preview"
-                if shown >= next_metric and self.metrics:
-                    self._score(progress, cancelled)
-                    next_metric = (shown // m_every + 1) * m_every
-                if len(self._window) >= cfg.log_every_steps:
-                    self._flush_log()
-                minutes = (time.monotonic() - last_ckpt_time) / 60
-                if shown >= next_ckpt or (cfg.checkpoint_every_minutes and minutes >= cfg.checkpoint_every_minutes):
-                    self.save_checkpoint()
-                    next_ckpt = (shown // ck_every + 1) * ck_every if ck_every else math.inf
-                    last_ckpt_time = time.monotonic()
-                    event = event or "checkpoint"
+                # The first calls include tracing; an exponential average forgets them quickly.
+                self._speed = seconds if self._speed is None else 0.9 * self._speed + 0.1 * seconds
+                logs = StepLogs(d_loss, g_loss, real_sign, seconds, self.images)
+                self._reported = False
+                for cb in callbacks:
+                    cb.on_step_end(self, logs)
                 now = time.monotonic()
-                if event or now - last_report >= _PROGRESS_INTERVAL_S:
+                if self._reported or now - last_report >= _PROGRESS_INTERVAL_S:
                     last_report = now
-                    progress(self.step, self.total_steps, f"{self.kimg:.1f} kimg", grid=str(latest_grid),
-                             d_loss=d_loss, g_loss=g_loss, event=event or "step", **self._status())
-            self._flush_log()
-            if self._preview_step != self.step:
-                latest_grid = self._save_preview()
+                    self.report(events.StepDone, f"{self.kimg:.1f} kimg", d_loss=d_loss, g_loss=g_loss)
+            for cb in callbacks:
+                cb.on_train_end(self, finished=True)
             ckpt = self.save_checkpoint()
             self.log.write(event="finished", step=self.step, kimg=self.kimg)
-            progress(self.step, self.total_steps, f"Finished at {self.kimg:.1f} kimg", grid=str(latest_grid),
-                     event="finished", **self._status())
+            self.report(events.Finished, f"Finished at {self.kimg:.1f} kimg")
             return TrainResult(self.run_dir, self.step, self.kimg, ckpt, finished=True)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
-
-    def _score(self, progress: ProgressFn, cancelled: CancelledFn) -> None:
-        """SWD (and KID/FID with a feature network) of the EMA generator now; logged and reported
-        as a ``metric`` event. A network that cannot load leaves SWD, said once in the log."""
-        from ganime_gui.core.gan.metrics import GeneratorScorer
-
-        def quiet(done, total, message="", **extra):  # keep the training progress bar meaning steps
-            progress(self.step, self.total_steps, f"{message} ({done}/{total})", event="scoring")
-
-        if self._scorer is None:
-            self._scorer = GeneratorScorer(self.metrics.extractor_factory, self.data, self.metrics.samples)
-            if self._scorer.note:
-                message = f"{self._scorer.note}; SWD goes on."
-                self.log.write(event="metric_failed", step=self.step, kimg=self.kimg, message=message)
-                progress(self.step, self.total_steps, message, event="metric_failed", **self._status())
-        try:
-            result = self._scorer.score(self.generate, self.config.latent_dim, self.kimg, quiet, cancelled)
-        except JobCancelled:
-            return  # the training loop sees cancelled() next and stops with a checkpoint
-        self.log.write(event="metric", step=self.step, **result.to_dict())
-        progress(self.step, self.total_steps, result.label(), event="metric", metric=result.to_dict(),
-                 **self._status())
 
     def _batch(self, step: int) -> np.ndarray:
         n = self.config.spec.n_critic
@@ -376,41 +245,25 @@ class GanTrainer:
         from ganime_gui.core.gan.distribute import split_over_replicas
         return split_over_replicas(self.strategy, batch)
 
-    def _stop(self, progress: ProgressFn, latest_grid) -> NoReturn:
-        self._flush_log()
+    def _stop(self) -> NoReturn:
+        for cb in self.callbacks:
+            cb.on_train_end(self, finished=False)
         self.save_checkpoint()
         self.log.write(event="stopped", step=self.step, kimg=self.kimg)
-        progress(self.step, self.total_steps, f"Stopped at {self.kimg:.1f} kimg; checkpoint saved",
-                 grid=str(latest_grid), event="stopped", **self._status())
+        self.report(events.Stopped, f"Stopped at {self.kimg:.1f} kimg; checkpoint saved")
         raise JobCancelled()
 
-    def _wait_while_paused(self, progress: ProgressFn, cancelled: CancelledFn, latest_grid) -> None:
-        self._flush_log()
+    def _wait_while_paused(self) -> None:
+        for cb in self.callbacks:
+            cb.on_train_end(self, finished=False)
         self.save_checkpoint()
         self.log.write(event="paused", step=self.step, kimg=self.kimg)
-        progress(self.step, self.total_steps, f"Paused at {self.kimg:.1f} kimg", grid=str(latest_grid),
-                 event="paused", **self._status())
+        self.report(events.Paused, f"Paused at {self.kimg:.1f} kimg")
         while not self._unpaused.wait(0.1):
-            if cancelled():
+            if self.cancelled():
                 return  # the loop sees cancelled() next and stops
         self.log.write(event="unpaused", step=self.step, kimg=self.kimg)
-        progress(self.step, self.total_steps, "Resumed", event="unpaused", **self._status())
-
-    def _status(self) -> dict:
-        cfg = self.config
-        sec_per_step = self._speed or 0.0
-        sec_per_kimg = sec_per_step * 1000 / cfg.images_per_step if sec_per_step else 0.0
-        remaining = (self.total_steps - self.step) * sec_per_step if self.total_steps and sec_per_step else None
-        return dict(kimg=self.kimg, step=self.step, total_kimg=cfg.total_kimg,
-                    sec_per_kimg=sec_per_kimg,
-                    img_per_s=cfg.images_per_step / sec_per_step if sec_per_step else 0.0,
-                    eta_s=remaining,
-                    augment_p=float(self.augment_p.numpy()) if cfg.spec.augment else None,
-                    checkpoint=str(self.last_checkpoint) if self.last_checkpoint else None)
-
-    def _track_speed(self, seconds: float) -> None:
-        # The first calls include tracing; an exponential average forgets them quickly.
-        self._speed = seconds if self._speed is None else 0.9 * self._speed + 0.1 * seconds
+        self.report(events.Resumed, "Resumed")
 
     def _check_finite(self, d_loss: float, g_loss: float) -> None:
         limit = self.config.divergence_limit
@@ -421,9 +274,10 @@ class GanTrainer:
         name, value = bad[0]
         what = "became NaN" if math.isnan(value) else (
             "became infinite" if math.isinf(value) else f"reached {value:.3g}")
-        keep = (f"The last good checkpoint is kept: {self.last_checkpoint.name} at "
-                f"{runs.checkpoint_state(self.last_checkpoint)['kimg']:.1f} kimg; resume from it with a "
-                f"lower learning rate." if self.last_checkpoint else
+        last = self.last_checkpoint
+        keep = (f"The last good checkpoint is kept: {last.name} at "
+                f"{runs.checkpoint_state(last)['kimg']:.1f} kimg; resume from it with a "
+                f"lower learning rate." if last else
                 "No checkpoint was written before it happened: start again with a lower learning rate.")
         message = (f"Training diverged at step {self.step} ({self.kimg:.1f} kimg): the {name} loss {what}. "
                    f"Nothing after that step was saved. {keep} If it happens at once, check the "
@@ -431,31 +285,7 @@ class GanTrainer:
         self.log.write(event="diverged", step=self.step, kimg=self.kimg, message=message)
         raise TrainingDiverged(message)
 
-    def _adapt_augmentation(self, real_sign: float) -> None:
-        cfg = self.config
-        if not (cfg.spec.augment and cfg.augment_target is not None):
-            return
-        self.ada_sum += real_sign
-        self.ada_count += 1
-        if self.ada_count >= _ADA_INTERVAL_STEPS:
-            rt = self.ada_sum / self.ada_count
-            adjust = np.sign(rt - cfg.augment_target) * (cfg.images_per_step * self.ada_count) / (
-                cfg.augment_speed_kimg * 1000)
-            self.augment_p.assign(float(np.clip(self.augment_p.numpy() + adjust, 0.0, 1.0)))
-            self.ada_sum, self.ada_count = 0.0, 0
-
-    def _flush_log(self) -> None:
-        """Write the mean losses and speed of the steps since the last log line."""
-        if not self._window:
-            return
-        arr = np.asarray(self._window)
-        self._window = []
-        status = self._status()
-        self.log.write(step=self.step, kimg=self.kimg, d_loss=float(arr[:, 0].mean()),
-                       g_loss=float(arr[:, 1].mean()), sec_per_kimg=status["sec_per_kimg"],
-                       img_per_s=status["img_per_s"], augment_p=status["augment_p"])
-
-    # -- images -----------------------------------------------------------------------------------
+    # -- images and checkpoints -------------------------------------------------------------------
     def _save_reals(self, path: Path) -> Path:
         rows, cols = self.config.preview_grid
         n = rows * cols
@@ -466,63 +296,26 @@ class GanTrainer:
     def generate(self, latents: np.ndarray) -> np.ndarray:
         """EMA-generator images in [-1, 1] for the given latents, (N, res, res, 3) float32."""
         self.build()
-        out = [self._preview_fn(self.tf.constant(latents[i:i + 64], self.tf.float32)).numpy()
-               for i in range(0, len(latents), 64)]
-        return np.concatenate(out)
+        return self.model.generate(latents)
 
-    def _save_preview(self) -> Path:
+    def save_preview(self) -> Path:
         rows, cols = self.config.preview_grid
-        images = self.generate(self.preview_z.numpy())
-        path = runs.fakes_path(self.run_dir, int(self.images_shown.numpy()))
-        self._preview_step = self.step
+        images = self.generate(self.model.preview_z.numpy())
+        path = runs.fakes_path(self.run_dir, self.images)
+        self.preview_step = self.step
         runs.save_png_atomic(runs.image_grid(images, rows, cols), path)
         self.log.write(event="preview", step=self.step, kimg=self.kimg, path=path.name)
+        self.latest_grid = path
         return path
 
-    # -- checkpoints ------------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
         """Write a checkpoint atomically (temporary folder, then rename); keep the last few."""
-        root = self.run_dir / runs.CHECKPOINTS_DIR
-        final = root / f"ckpt-{self.step:09d}"
-        if final.is_dir():
-            self.last_checkpoint = final
-            return final
-        tmp = root / f".tmp-ckpt-{self.step:09d}-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
-        try:
-            self.checkpoint.write(str(tmp / runs.CHECKPOINT_PREFIX))
-            state = {"step": self.step, "kimg": self.kimg, "images_shown": int(self.images_shown.numpy()),
-                     "augment_p": float(self.augment_p.numpy()), "ada_sum": self.ada_sum,
-                     "ada_count": self.ada_count, "time": time.time(), "config": self.config.to_dict()}
-            atomic_write_text(tmp / "state.json", json.dumps(state, indent=1))
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        self.last_checkpoint = final
-        for old in runs.list_checkpoints(self.run_dir)[:-max(1, self.config.keep_checkpoints)]:
-            shutil.rmtree(old, ignore_errors=True)
-        if hasattr(self, "log"):
-            self.log.write(event="checkpoint", step=self.step, kimg=self.kimg, path=final.name)
-        return final
-
-
-def load_generator(run_dir: str | Path, checkpoint: str | Path | None = None) -> GanTrainer:
-    """A trainer restored from a run's checkpoint (latest by default), for sampling and metrics.
-
-    Use its :meth:`GanTrainer.generate` and ``preview_z``; it does not train unless run.
-    """
-    run_dir = Path(run_dir)
-    info = runs.read_run_info(run_dir)
-    trainer = GanTrainer(GanConfig.from_dict(info["config"]), None, run_dir, resume=False)
-    trainer.build()
-    ckpt = Path(checkpoint) if checkpoint else runs.latest_checkpoint(run_dir)
-    if ckpt is None:
-        raise UserError(f"{run_dir} has no checkpoint yet.")
-    trainer.restore(ckpt)
-    return trainer
+        self.build()
+        fresh = not (self.run_dir / runs.CHECKPOINTS_DIR / f"ckpt-{self.step:09d}").is_dir()
+        path = self.checkpoints.save(self.ada.state())
+        if fresh and hasattr(self, "log"):
+            self.log.write(event="checkpoint", step=self.step, kimg=self.kimg, path=path.name)
+        return path
 
 
 def make_training_job(trainer: GanTrainer, paths=None, cache_dir=None):
@@ -535,7 +328,7 @@ def make_training_job(trainer: GanTrainer, paths=None, cache_dir=None):
             prepared = prepare_dataset(paths, cache_dir, trainer.config.resolution, progress, cancelled)
             progress(prepared.count, prepared.count, f"Prepared {prepared.count} images"
                      + (f" ({len(prepared.skipped)} unreadable, skipped)" if prepared.skipped else ""),
-                     event="prepared", prepared=str(prepared.path), skipped=len(prepared.skipped))
+                     event=events.SetPrepared(str(prepared.path), prepared.count, len(prepared.skipped)))
             trainer.data_path = prepared.path
         return trainer.run(progress, cancelled)
 

@@ -51,6 +51,14 @@ class PresetBox(QGroupBox):
         if key in PRESETS:
             self.preset_chosen.emit(PRESETS[key])
 
+    @staticmethod
+    def estimate(config: GanConfig, runs_dir) -> Estimate:
+        """This machine's expected speed for ``config`` (an earlier run's in ``runs_dir`` if any)."""
+        from ganime_gui.core.gan.presets import estimate_speed
+        from ganime_gui.core.tfsetup import cpu_count, gpu_names
+
+        return estimate_speed(config, len(gpu_names()), cpu_count(), runs_dir)
+
     def show_plan(self, config: GanConfig, estimate: Estimate) -> None:
         seconds = estimate.seconds(config)
         text = f"This run: {config.total_kimg:g} kimg, {estimate.describe(config)}."

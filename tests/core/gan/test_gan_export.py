@@ -74,3 +74,17 @@ def test_ganime_sample_writes_pngs_reproducibly(make_config, prepared_npy, tmp_p
     assert [f.read_bytes() for f in files] == [f.read_bytes() for f in sorted((tmp_path / "b").glob("*.png"))]
     assert cli.main(["sample", "--run", str(tmp_path), "--count", "1", "--out", str(tmp_path / "c")]) == 2
     assert "not a GAN run folder" in capsys.readouterr().err
+
+
+def test_ganime_score_gan_prints_and_logs_swd_offline(make_config, prepared_npy, tmp_path, capsys):
+    from ganime_gui.core.gan import runs
+
+    run_dir = tmp_path / "run"
+    _train(make_config, prepared_npy, run_dir)
+    assert cli.main(["score-gan", "--run", str(run_dir), "--samples", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "SWD" in out and "no network" in out and "20 generated vs 20 real" in out
+    logged = [r for r in runs.read_log(run_dir) if r.get("event") == "metric"]
+    assert len(logged) == 1 and logged[0]["swd"] > 0 and logged[0]["kid"] is None
+    assert cli.main(["score-gan", "--run", str(run_dir), "--net", "inception-graph"]) == 2
+    assert "needs --file" in capsys.readouterr().err

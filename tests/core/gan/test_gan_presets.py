@@ -80,3 +80,12 @@ def test_grids_of_older_runs_named_by_kimg_still_list(tmp_path):
     for name in ("fakes000000.png", "fakes000004.png", "fakes-000006000.png"):
         (tmp_path / name).write_bytes(b"")
     assert [k for k, _ in runs.list_fake_grids(tmp_path)] == [0.0, 4.0, 6.0]
+
+
+def test_the_speed_of_a_long_log_is_read_from_its_end(tmp_path):
+    log = runs.RunLog(tmp_path)
+    for i in range(2000):
+        log.write(step=i, kimg=i / 100, d_loss=1.0, g_loss=1.0, img_per_s=float(i))
+    tail = runs.tail_records(tmp_path, nbytes=4096)
+    assert 0 < len(tail) < 100 and tail[-1]["step"] == 1999
+    assert [r["step"] for r in tail] == list(range(tail[0]["step"], 2000))  # whole records only

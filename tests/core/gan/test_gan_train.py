@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganime_gui.core.gan import runs
+from ganime_gui.core.gan import events, runs
 from ganime_gui.core.gan.interpolate import interpolation_latents, make_interpolation_job
 from ganime_gui.core.gan.train import GanTrainer, TrainingDiverged, load_generator, resume_config
 from ganime_gui.core.jobs import JobCancelled, UserError
@@ -23,20 +23,24 @@ def test_steps_change_generator_and_give_finite_images(arch, make_config, prepar
     config = make_config(arch=arch, total_kimg=0.016 * (5 if arch == "wgan-gp" else 1))
     trainer = GanTrainer(config, prepared_npy, tmp_path / "run")
     trainer.build()
-    before = weights_of(trainer.G)
+    before = weights_of(trainer.model.G)
     reports = []
     result = trainer.run(lambda done, total, message="", **extra: reports.append((done, extra)))
     assert result.finished and result.step == 2
-    after = weights_of(trainer.G)
+    after = weights_of(trainer.model.G)
     assert any(not np.allclose(a, b) for a, b in zip(before, after))
     images = trainer.generate(np.random.default_rng(0).standard_normal((5, 16)).astype(np.float32))
     assert images.shape == (5, 32, 32, 3)
     assert np.isfinite(images).all() and images.min() >= -1 and images.max() <= 1
     # What the GUI needs from a run: a reals grid, sample grids, the log and the progress values.
     assert (tmp_path / "run" / "reals.png").is_file() and runs.list_fake_grids(tmp_path / "run")
-    final = reports[-1][1]
-    assert final["event"] == "finished" and final["kimg"] == pytest.approx(config.images_per_step * 2 / 1000)
-    assert {"sec_per_kimg", "img_per_s", "augment_p", "grid", "checkpoint"} <= set(final)
+    final = reports[-1][1]["event"]
+    assert isinstance(final, events.Finished)
+    assert final.status.kimg == pytest.approx(config.images_per_step * 2 / 1000)
+    assert final.status.img_per_s > 0 and final.status.grid and final.status.checkpoint
+    assert (final.status.augment_p is None) == (arch != "diffaug")
+    kinds = [type(r[1]["event"]) for r in reports]
+    assert kinds[0] is events.RunStarted and events.RealsSaved in kinds and events.StepDone in kinds
     losses = [r for r in runs.read_log(tmp_path / "run") if "d_loss" in r]
     assert losses and all(np.isfinite([r["d_loss"], r["g_loss"]]).all() for r in losses)
 
@@ -45,28 +49,28 @@ def test_checkpoint_then_resume_continues_exactly(make_config, prepared_npy, tmp
     run_dir = tmp_path / "run"
     first = GanTrainer(make_config(total_kimg=0.024), prepared_npy, run_dir)
     first.run()
-    saved_latents = first.preview_z.numpy()
-    saved_rng = first.rng.state.numpy()
-    saved_ema = weights_of(first.G_ema)
+    saved_latents = first.model.preview_z.numpy()
+    saved_rng = first.model.rng.state.numpy()
+    saved_ema = weights_of(first.model.G_ema)
     assert first.step == 3
 
     config = resume_config(run_dir, total_kimg=0.040)
     resumed = GanTrainer(config, prepared_npy, run_dir, resume=True)
     resumed.build()
     assert resumed.step == 3 and resumed.kimg == pytest.approx(0.024)
-    assert np.array_equal(resumed.preview_z.numpy(), saved_latents)
-    assert np.array_equal(resumed.rng.state.numpy(), saved_rng)
-    assert all(np.array_equal(a, b) for a, b in zip(weights_of(resumed.G_ema), saved_ema))
-    assert resumed.g_opt.iterations.numpy() == first.g_opt.iterations.numpy()
+    assert np.array_equal(resumed.model.preview_z.numpy(), saved_latents)
+    assert np.array_equal(resumed.model.rng.state.numpy(), saved_rng)
+    assert all(np.array_equal(a, b) for a, b in zip(weights_of(resumed.model.G_ema), saved_ema))
+    assert resumed.model.g_opt.iterations.numpy() == first.model.g_opt.iterations.numpy()
     result = resumed.run()
     assert result.step == 5
     # And it ends exactly where an uninterrupted run of the same length ends.
     straight = GanTrainer(make_config(total_kimg=0.040), prepared_npy, tmp_path / "straight")
     straight.run()
     for name in ("G", "D", "G_ema"):
-        for a, b in zip(getattr(straight, name).get_weights(), getattr(resumed, name).get_weights()):
+        for a, b in zip(getattr(straight.model, name).get_weights(), getattr(resumed.model, name).get_weights()):
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)  # bit-equal on CPU here
-    assert np.array_equal(straight.rng.state.numpy(), resumed.rng.state.numpy())
+    assert np.array_equal(straight.model.rng.state.numpy(), resumed.model.rng.state.numpy())
     log = runs.read_log(run_dir)
     assert [r["event"] for r in log if r.get("event") in ("start", "resume", "finished")] == \
         ["start", "finished", "resume", "finished"]
@@ -99,8 +103,8 @@ def test_stop_leaves_a_loadable_checkpoint(make_config, prepared_npy, tmp_path):
     assert ckpt is not None and runs.checkpoint_state(ckpt)["step"] == trainer.step >= 2
     loaded = load_generator(run_dir)
     assert loaded.step == trainer.step
-    assert np.array_equal(loaded.preview_z.numpy(), trainer.preview_z.numpy())
-    z = trainer.preview_z.numpy()[:2]
+    assert np.array_equal(loaded.preview_z.numpy(), trainer.model.preview_z.numpy())
+    z = trainer.model.preview_z.numpy()[:2]
     assert np.allclose(loaded.generate(z), trainer.generate(z), atol=1e-5)
     assert runs.read_log(run_dir)[-1]["event"] == "stopped"
     # The stopped run's checkpoint also drives exports: a looping latent walk as a GIF.
@@ -113,20 +117,20 @@ def test_stop_leaves_a_loadable_checkpoint(make_config, prepared_npy, tmp_path):
 
 def test_pause_checkpoints_and_waits_until_unpaused(make_config, prepared_npy, tmp_path):
     trainer = GanTrainer(make_config(total_kimg=0.032), prepared_npy, tmp_path / "run")
-    events = []
+    seen = []
     paused_at = {}
 
     def progress(done, total, message="", **extra):
-        events.append(extra.get("event"))
-        if extra.get("event") == "step" and done >= 1 and not paused_at:
+        seen.append(type(extra.get("event")))
+        if isinstance(extra.get("event"), events.StepDone) and done >= 1 and not paused_at:
             trainer.pause()
-        if extra.get("event") == "paused":
+        if isinstance(extra.get("event"), events.Paused):
             paused_at["step"] = done
             # Unpause from another thread, as the GUI does, after checking nothing moves.
             threading.Timer(0.3, trainer.unpause).start()
 
     result = trainer.run(progress)
-    assert "paused" in events and "unpaused" in events and result.finished and result.step == 4
+    assert events.Paused in seen and events.Resumed in seen and result.finished and result.step == 4
     states = [runs.checkpoint_state(c)["step"] for c in runs.list_checkpoints(tmp_path / "run")]
     assert paused_at["step"] in states
 
@@ -138,7 +142,7 @@ def test_nan_is_reported_in_words_and_last_good_checkpoint_kept(make_config, pre
     good = []
 
     def progress(done, total, message="", **extra):
-        if extra.get("checkpoint") and not good:
+        if isinstance(extra.get("event"), events.CheckpointSaved) and not good:
             good.append(runs.latest_checkpoint(run_dir))
             # Poison the training images from here on: the next batches carry NaN into the loss.
             trainer.sampler.data = np.full((10, 32, 32, 3), np.nan, np.float32)
@@ -157,7 +161,7 @@ def test_adaptive_augmentation_moves_p_and_is_checkpointed(make_config, prepared
     rising = GanTrainer(make_config(total_kimg=0.064, augment_target=-2.0, augment_speed_kimg=0.5),
                         prepared_npy, tmp_path / "up")
     rising.run()
-    assert float(rising.augment_p.numpy()) == pytest.approx(2 * 4 * 8 / 500)
+    assert float(rising.model.augment_p.numpy()) == pytest.approx(2 * 4 * 8 / 500)
     state = json.loads((runs.latest_checkpoint(tmp_path / "up") / "state.json").read_text())
     assert state["augment_p"] == pytest.approx(2 * 4 * 8 / 500)
 
@@ -179,7 +183,7 @@ def test_metrics_during_training_are_logged_and_reported(make_config, prepared_n
     trainer = GanTrainer(make_config(arch="dcgan", total_kimg=0.032), prepared_npy, tmp_path / "run",
                          metrics=plan)
     reported = []
-    trainer.run(lambda done, total, message="", **extra: reported.append(extra.get("metric")))
+    trainer.run(lambda done, total, message="", **extra: reported.append(getattr(extra.get("event"), "metric", None)))
     logged = [r for r in runs.read_log(tmp_path / "run") if r.get("event") == "metric"]
     assert [r["kimg"] for r in logged] == [0.016, 0.032]
     assert all(r["network"] == "toy" and r["fake_samples"] == 12 and np.isfinite(r["kid"]) for r in logged)
