@@ -361,7 +361,8 @@ class Crawler:
     def _queue_pending(self) -> None:
         pending = self.catalog.pending_posts(self.job_id)
         rounds = self.cursor.get("failed_retry_rounds", 0)
-        failed = self.catalog.pending_posts(self.job_id, state="failed") if rounds < FAILED_RETRY_ROUNDS else []
+        failed = (self.catalog.pending_posts(self.job_id, state="failed")
+                  if rounds < FAILED_RETRY_ROUNDS else [])
         if failed:
             self.cursor["failed_retry_rounds"] = rounds + 1
             self.stats.failed = max(0, self.stats.failed - len(failed))
