@@ -570,9 +570,9 @@ class Crawler:
                 log.info("no suggestions for %s: %s", tag, exc)
                 continue
             if close:
-                hints.append(f"instead of {tag}: {', '.join(close)}")
+                hints.append(f"for {tag} it has {', '.join(close)}")
         if hints:
-            return f"{text} Check the spelling of the tags; the site knows {'; '.join(hints)}."
+            return f"{text} Check the spelling of the tags: {'; '.join(hints)}."
         return f"{text} Check the spelling of the tags, or use fewer of them."
 
 

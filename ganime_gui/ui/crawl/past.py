@@ -7,6 +7,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeade
 
 from ganime_gui.core.crawl.engine import live_state
 
+TAGS_COLUMN_PX = 220
+
 
 class PastCrawls(QGroupBox):
     resume_requested = Signal(int)     # a crawl's id
@@ -59,4 +61,6 @@ class PastCrawls(QGroupBox):
                 item.setToolTip(text)
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        # Long tag lists keep room for how a crawl ended (the whole list is in the tooltip).
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), TAGS_COLUMN_PX))
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
