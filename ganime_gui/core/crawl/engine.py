@@ -137,6 +137,8 @@ class Crawler:
         self._wait_until: float | None = None
         self._api_problem = ""
         self._file_hosts: set[str] = set()
+        self._count_future: Future | None = None
+        self._counted = False
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -187,6 +189,7 @@ class Crawler:
                 incomplete = exc
             while self._futures:
                 self._drain(block=True)
+            self._known_total(wait=True)
             if incomplete is not None:
                 raise incomplete
         except JobCancelled:
@@ -235,20 +238,44 @@ class Crawler:
         return bool(self.query.limit) and self.accepted >= self.query.limit
 
     def _list_all(self) -> None:
-        if self.stats.total is None and not self.cursor.get("exhausted"):
-            self.stats.total = self._count()
+        # The total is asked for after the first page, beside the downloads, so the polite gap
+        # between two API requests is not spent before the first download starts.
+        need_count = self.stats.total is None and not self.cursor.get("exhausted")
         page_size = min(self.options.page_size or self.adapter.max_page_size, self.adapter.max_page_size)
         while not self.cursor.get("exhausted") and not self._limit_reached():
             # Keep at most a few pages of downloads queued: memory stays flat, resume stays cheap.
             while len(self._futures) >= max(2 * page_size, 4 * self.options.concurrency):
                 self._drain(block=True)
             self._drain(block=False)
+            if self._count_future is not None:
+                # The next page would wait its polite turn behind the count anyway: hear the
+                # count first, which may say the listing is already complete.
+                total = self._known_total(wait=True)
+                if total is not None and self.cursor.get("server_listed", 0) >= total:
+                    self.cursor["exhausted"] = True
+                    self.catalog.update_crawl(self.job_id, cursor=self.cursor,
+                                              stats=self.stats.to_json())
+                    break
             before_id = self.cursor.get("before_id")
             page = self._fetch_page(before_id, page_size)
+            if need_count and self.stats.total is None and self._count_future is None:
+                self._count_future = self.pool.submit(self._count)
+            need_count = False
             self._take_page(page, before_id, page_size)
             self._report()
 
+    def _known_total(self, wait: bool = False) -> int | None:
+        """The site's total, once the count asked for in the background has answered."""
+        future = self._count_future
+        if future is not None and (wait or future.done()):
+            self._count_future = None
+            total = future.result()      # a Blocked error ends the crawl like any other
+            if total is not None:
+                self.stats.total = total
+        return self.stats.total
+
     def _count(self) -> int | None:
+        self._counted = True
         request = self.adapter.count_request(self.plan.server_tags)
         if request is None:
             return None
@@ -282,7 +309,9 @@ class Crawler:
                     raise BadResponse(f"{self.adapter.host} ignored the paging cursor (id:<{before_id}); "
                                       f"stopping instead of listing the same posts again.")
                 return page
-            total = self.stats.total
+            if self.stats.total is None and self._count_future is None and not self._counted:
+                self.stats.total = self._count()   # an empty page: is it the end?
+            total = self._known_total(wait=True)
             more_expected = total is not None and self.cursor.get("server_listed", 0) < total
             allowed = self.options.empty_page_retries if more_expected else (1 if total is None else 0)
             if retries >= allowed:
@@ -343,7 +372,7 @@ class Crawler:
         self.cursor["before_id"] = next_cursor if stopped_early else page.min_id
         self.cursor["server_listed"] = self.cursor.get("server_listed", 0) + (
             processed if stopped_early else page.raw_count)
-        total = self.stats.total
+        total = self._known_total()
         if not stopped_early and total is not None and self.cursor["server_listed"] >= total:
             # Keyset paging walks down from the newest post, so the count cannot grow under us:
             # once it is reached, an extra request for an empty page would tell nothing new.
