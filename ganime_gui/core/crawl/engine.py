@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import queue
 import socket
 import sqlite3
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ganime_gui.core.boorus import Credentials, make_adapter
@@ -138,6 +139,8 @@ class Crawler:
         self._api_problem = ""
         self._file_hosts: set[str] = set()
         self._count_future: Future | None = None
+        self._finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        self._images_rel = project.relpath(project.images_dir)   # downloads land right in it
         self._counted = False
 
     # -- construction ----------------------------------------------------------------------------
@@ -447,6 +450,7 @@ class Crawler:
             self._inflight_md5.setdefault(post.md5, [])
         future = self.pool.submit(self._download, post)
         self._futures[future] = (row_id, post)
+        future.add_done_callback(self._finished.put)
 
     def _download(self, post: Post) -> Downloaded:
         if self.cancelled():  # also where a paused crawl waits
@@ -462,15 +466,23 @@ class Crawler:
                              self.options.max_file_bytes)
 
     def _drain(self, block: bool) -> None:
+        """Record the downloads that finished (waiting up to 0.5 s for one when ``block``).
+
+        Finished futures arrive on a queue (their done-callback), so each costs O(1) however
+        many are queued: ``wait()`` over thousands of futures per completion would not.
+        """
         if not self._futures:
             return
-        if block:
-            done, _ = wait(list(self._futures), timeout=0.5, return_when=FIRST_COMPLETED)
-            if self.cancelled():
-                raise JobCancelled()
-        else:
-            done = [f for f in self._futures if f.done()]
-        self._record(done)
+        done = []
+        try:
+            done.append(self._finished.get(timeout=0.5) if block else self._finished.get_nowait())
+            while True:
+                done.append(self._finished.get_nowait())
+        except queue.Empty:
+            pass
+        if block and self.cancelled():
+            raise JobCancelled()
+        self._record([f for f in done if f in self._futures])
         self._report()
 
     def _collect_finished(self) -> None:
@@ -482,6 +494,12 @@ class Crawler:
             self._futures.clear()
 
     def _record(self, done, raise_blocked: bool = True) -> None:
+        if not done:
+            return
+        with self.catalog.db.transaction():   # one commit for the whole batch
+            self._record_batch(done, raise_blocked)
+
+    def _record_batch(self, done, raise_blocked: bool) -> None:
         results: list[tuple[int, str, int | None, str | None]] = []
         blocked: BaseException | None = None
         for future in done:
@@ -490,8 +508,8 @@ class Crawler:
             waiting = self._inflight_md5.pop(post.md5, []) if post.md5 else []
             if exc is None:
                 got: Downloaded = future.result()
-                file_id = self.catalog.add_file(self.project.relpath(got.path), got.md5, got.size,
-                                                got.width, got.height)
+                file_id = self.catalog.add_file(f"{self._images_rel}/{got.path.name}", got.md5,
+                                                got.size, got.width, got.height)
                 results.append((row_id, "downloaded", file_id, None))
                 self.stats.downloaded += 1
                 for waiting_row, _post in waiting:
