@@ -497,9 +497,11 @@ class Crawler:
         if not done:
             return
         with self.catalog.db.transaction():   # one commit for the whole batch
-            self._record_batch(done, raise_blocked)
+            blocked = self._record_batch(done, raise_blocked)
+        if blocked is not None and raise_blocked:   # after the commit: what finished is kept
+            raise blocked
 
-    def _record_batch(self, done, raise_blocked: bool) -> None:
+    def _record_batch(self, done, raise_blocked: bool) -> BaseException | None:
         results: list[tuple[int, str, int | None, str | None]] = []
         blocked: BaseException | None = None
         for future in done:
@@ -531,8 +533,7 @@ class Crawler:
                 self._inflight_md5[first_post.md5].extend(waiting[1:])
         if results:
             self.catalog.record_downloads(self.job_id, results, self.stats.to_json())
-        if blocked is not None and raise_blocked:
-            raise blocked
+        return blocked
 
     # -- reporting -------------------------------------------------------------------------------
     def event(self, text: str) -> None:
