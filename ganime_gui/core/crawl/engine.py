@@ -241,18 +241,20 @@ class Crawler:
         return bool(self.query.limit) and self.accepted >= self.query.limit
 
     def _list_all(self) -> None:
-        # The total is asked for after the first page, beside the downloads, so the polite gap
-        # between two API requests is not spent before the first download starts.
+        # The total is asked for beside the downloads, after the first short page or the
+        # second page, so the polite gap between API requests delays neither the first
+        # downloads nor the second page's.
         need_count = self.stats.total is None and not self.cursor.get("exhausted")
+        pages, last_short = 0, False
         page_size = min(self.options.page_size or self.adapter.max_page_size, self.adapter.max_page_size)
         while not self.cursor.get("exhausted") and not self._limit_reached():
             # Keep at most a few pages of downloads queued: memory stays flat, resume stays cheap.
             while len(self._futures) >= max(2 * page_size, 4 * self.options.concurrency):
                 self._drain(block=True)
             self._drain(block=False)
-            if self._count_future is not None:
-                # The next page would wait its polite turn behind the count anyway: hear the
-                # count first, which may say the listing is already complete.
+            if self._count_future is not None and last_short:
+                # A short page may have been the last: the next one would wait its polite turn
+                # behind the count anyway, so hear the count first.
                 total = self._known_total(wait=True)
                 if total is not None and self.cursor.get("server_listed", 0) >= total:
                     self.cursor["exhausted"] = True
@@ -261,9 +263,12 @@ class Crawler:
                     break
             before_id = self.cursor.get("before_id")
             page = self._fetch_page(before_id, page_size)
-            if need_count and self.stats.total is None and self._count_future is None:
-                self._count_future = self.pool.submit(self._count)
-            need_count = False
+            pages += 1
+            last_short = page.raw_count < page_size
+            if need_count and (last_short or pages >= 2):
+                need_count = False
+                if self.stats.total is None and self._count_future is None:
+                    self._count_future = self.pool.submit(self._count)
             self._take_page(page, before_id, page_size)
             self._report()
 
