@@ -18,5 +18,7 @@ def run(args: argparse.Namespace) -> int:
         result = import_folder(project, catalog, args.folder)
     for line in result.skipped[:20]:
         print(f"skipped {line}", file=sys.stderr)
-    print(result.describe())
+    if len(result.skipped) > 20:
+        print(f"… and {len(result.skipped) - 20} more skipped", file=sys.stderr)
+    print(result.summary())
     return 0

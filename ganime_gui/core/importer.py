@@ -26,13 +26,16 @@ class ImportResult:
     already_had: int = 0
     skipped: list[str] = field(default_factory=list)   # "name: why"
 
+    def summary(self) -> str:
+        return (f"Imported {self.added} images; {self.already_had} were already in the project; "
+                f"{len(self.skipped)} files skipped.")
+
     def describe(self) -> str:
-        text = (f"Imported {self.added} images; {self.already_had} were already in the project; "
-                f"{len(self.skipped)} files skipped")
+        """The summary with the first skipped files and why (for a log line)."""
         if not self.skipped:
-            return text + "."
+            return self.summary()
         shown = "; ".join(self.skipped[:5]) + ("; …" if len(self.skipped) > 5 else "")
-        return f"{text}: {shown}."
+        return f"{self.summary()[:-1]}: {shown}."
 
 
 def find_images(folder: Path) -> list[Path]:

@@ -2,19 +2,36 @@
 past crawl; all against the fake booru."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 
 from ganime_gui.core.project import Project
+from ganime_gui.ui import crawl_tab as crawl_tab_module
 from ganime_gui.ui.crawl_tab import CrawlTab
 
 from ui_helpers import close_tab, open_tab
 
 
 @pytest.fixture
-def tab(qtbot, tmp_path):
+def app_loop(qapp):
+    """The app's qasync loop, as ``ganime_gui.app`` installs it: lookups and thumbnails run as
+    asyncio tasks on it while pytest-qt spins the Qt event loop."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def tab(qtbot, tmp_path, app_loop, monkeypatch):
     widget = open_tab(qtbot, CrawlTab, Project.create(tmp_path / "project"))
+    # A crawl without tags asks first; these tests mean it (the fake has few posts).
+    monkeypatch.setattr(widget, "ask_about_no_tags", lambda: crawl_tab_module.CRAWL_ALL)
     yield widget
     close_tab(widget)
 
@@ -22,6 +39,7 @@ def tab(qtbot, tmp_path):
 def _point_at(tab, booru):
     tab.set_base_url(booru.base_url)
     tab.delay.setValue(0)
+    tab.form.per_host.setValue(4)
     tab.min_height.setValue(0)
     tab.size_original.setChecked(True)
     for cb in tab.rating_checks.values():
@@ -98,6 +116,7 @@ def test_stop_then_resume_from_past_crawls(tab, qtbot, fakebooru):
     assert len(_images(tab)) < 150
     tab.past.selectRow(0)
     qtbot.mouseClick(tab.resume_button, Qt.MouseButton.LeftButton)
+    assert tab.worker is not None
     qtbot.waitUntil(lambda: tab.worker is None, timeout=30000)
     assert len(_images(tab)) == 150
     assert tab.past.item(0, 3).text() == "done"
@@ -141,3 +160,54 @@ def test_typing_never_waits_for_a_slow_site(tab, qtbot, fakebooru):
     assert time.monotonic() - t0 < 4.0
     assert tab.tags.edit.text() == "solo"
     qtbot.waitUntil(lambda: "solo" in tab.tags.model.stringList(), timeout=6000)
+
+
+def test_no_tags_asks_first_and_offers_the_seed_tags(tab, qtbot, fakebooru, monkeypatch):
+    booru = fakebooru("safebooru", posts=20)
+    _point_at(tab, booru)
+    asked = []
+    monkeypatch.setattr(tab, "ask_about_no_tags", lambda: asked.append(1) or crawl_tab_module.CANCEL)
+    tab.start()
+    assert asked and tab.worker is None and booru.stats.total == 0
+    monkeypatch.setattr(tab, "ask_about_no_tags", lambda: crawl_tab_module.USE_SEED)
+    tab.start()
+    assert tab.tags.include_tags() == list(crawl_tab_module.SEED_TAGS)
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=20000)
+    assert "full_body" in tab.past.item(0, 2).text()
+
+
+def test_six_chips_wrap_inside_the_panel(tab, qtbot):
+    before = tab.form.width()
+    tab.tags.set_tags(["full_body", "solo", "standing", "1girl", "white_background",
+                       "long_hair", "smile", "looking_at_viewer"], ["chibi"])
+    qtbot.wait(50)
+    chips = [c for c in tab.tags.chips.findChildren(QToolButton) if c.isVisible()]
+    assert len(chips) == 9
+    assert tab.form.width() <= before          # the form did not widen past its panel
+    right_edge = tab.tags.chips.width()
+    assert all(c.geometry().right() <= right_edge for c in chips)
+    assert len({c.geometry().top() for c in chips}) >= 2   # they wrapped by width
+    original = tab.form.size_original
+    assert original.isVisible() and original.visibleRegion().boundingRect().width() > 0
+
+
+def test_retries_show_live_with_a_countdown(tab, qtbot, fakebooru):
+    booru = fakebooru("safebooru", posts=12, faults="429=3:retry_after=3:on=files")
+    _point_at(tab, booru)
+    tab.tags.set_tags(["solo"])
+    tab.start()
+    qtbot.waitUntil(lambda: "Retrying in" in tab.state_label.text(), timeout=10000)
+    assert "too many requests" in tab.log_view.toPlainText()   # the log heard it at once
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=30000)
+    assert "Retrying" not in tab.state_label.text()
+
+
+def test_a_tag_with_no_posts_ends_with_a_hint(tab, qtbot, fakebooru):
+    booru = fakebooru("safebooru", posts=30)
+    _point_at(tab, booru)
+    tab.tags.set_tags(["full_bod"])
+    tab.start()
+    qtbot.waitUntil(lambda: tab.worker is None, timeout=20000)
+    text = tab.log_view.toPlainText()
+    assert "no posts for" in text and "full_body" in text
+    assert "full_body" in tab.state_label.text()

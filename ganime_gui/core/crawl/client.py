@@ -12,6 +12,7 @@ host's polite clock; downloads pass the host's adaptive gate instead (see ``poli
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -120,6 +121,7 @@ class HttpClient:
         self.requests = 0           # every request sent, retries and redirect hops included
         self.throttled = 0          # answers that were 429
         self._sessions: list[requests.Session] = []
+        self._env_cache: dict[tuple[str, str], tuple[dict, str | bool]] = {}
 
     @property
     def session(self) -> requests.Session:
@@ -130,6 +132,9 @@ class HttpClient:
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers["User-Agent"] = USER_AGENT
+            # The environment (proxies, REQUESTS_CA_BUNDLE) is read once per host in
+            # _environment, not on every request as requests does when trust_env is on.
+            session.trust_env = False
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)
@@ -243,9 +248,10 @@ class HttpClient:
         for _hop in range(MAX_REDIRECTS + 1):
             with self._lock:
                 self.requests += 1
+            proxies, verify = self._environment(url)
             resp = self.session.get(url, params=params, headers=request.headers or None,
                                     stream=True, timeout=self.policy.timeout_s,
-                                    allow_redirects=False)
+                                    allow_redirects=False, proxies=proxies, verify=verify)
             if resp.status_code not in REDIRECT_CODES or "location" not in resp.headers:
                 return resp
             seen.add(resp.url)
@@ -256,6 +262,18 @@ class HttpClient:
                 raise UnsafeRedirect(f"the address redirects in a loop ({target[:120]})")
             url, params = target, None
         raise UnsafeRedirect(f"more than {MAX_REDIRECTS} redirects from {request.url[:120]}")
+
+    def _environment(self, url: str) -> tuple[dict, str | bool]:
+        """What requests would take from the environment for this URL's host (HTTP(S)_PROXY,
+        NO_PROXY, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE), worked out once per host."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        cached = self._env_cache.get(key)
+        if cached is None:
+            proxies = requests.utils.get_environ_proxies(url)
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            cached = self._env_cache[key] = (proxies, verify)
+        return cached
 
     def _wait_hold(self, url: str) -> None:
         hold = self.politeness.gate(url).hold_remaining()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import queue
 import socket
 import sqlite3
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ganime_gui.core.boorus import Credentials, make_adapter
@@ -137,6 +138,10 @@ class Crawler:
         self._wait_until: float | None = None
         self._api_problem = ""
         self._file_hosts: set[str] = set()
+        self._count_future: Future | None = None
+        self._finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        self._images_rel = project.relpath(project.images_dir)   # downloads land right in it
+        self._counted = False
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -187,6 +192,7 @@ class Crawler:
                 incomplete = exc
             while self._futures:
                 self._drain(block=True)
+            self._known_total(wait=True)
             if incomplete is not None:
                 raise incomplete
         except JobCancelled:
@@ -235,20 +241,49 @@ class Crawler:
         return bool(self.query.limit) and self.accepted >= self.query.limit
 
     def _list_all(self) -> None:
-        if self.stats.total is None and not self.cursor.get("exhausted"):
-            self.stats.total = self._count()
+        # The total is asked for beside the downloads, after the first short page or the
+        # second page, so the polite gap between API requests delays neither the first
+        # downloads nor the second page's.
+        need_count = self.stats.total is None and not self.cursor.get("exhausted")
+        pages, last_short = 0, False
         page_size = min(self.options.page_size or self.adapter.max_page_size, self.adapter.max_page_size)
         while not self.cursor.get("exhausted") and not self._limit_reached():
             # Keep at most a few pages of downloads queued: memory stays flat, resume stays cheap.
             while len(self._futures) >= max(2 * page_size, 4 * self.options.concurrency):
                 self._drain(block=True)
             self._drain(block=False)
+            if self._count_future is not None and last_short:
+                # A short page may have been the last: the next one would wait its polite turn
+                # behind the count anyway, so hear the count first.
+                total = self._known_total(wait=True)
+                if total is not None and self.cursor.get("server_listed", 0) >= total:
+                    self.cursor["exhausted"] = True
+                    self.catalog.update_crawl(self.job_id, cursor=self.cursor,
+                                              stats=self.stats.to_json())
+                    break
             before_id = self.cursor.get("before_id")
             page = self._fetch_page(before_id, page_size)
+            pages += 1
+            last_short = page.raw_count < page_size
+            if need_count and (last_short or pages >= 2):
+                need_count = False
+                if self.stats.total is None and self._count_future is None:
+                    self._count_future = self.pool.submit(self._count)
             self._take_page(page, before_id, page_size)
             self._report()
 
+    def _known_total(self, wait: bool = False) -> int | None:
+        """The site's total, once the count asked for in the background has answered."""
+        future = self._count_future
+        if future is not None and (wait or future.done()):
+            self._count_future = None
+            total = future.result()      # a Blocked error ends the crawl like any other
+            if total is not None:
+                self.stats.total = total
+        return self.stats.total
+
     def _count(self) -> int | None:
+        self._counted = True
         request = self.adapter.count_request(self.plan.server_tags)
         if request is None:
             return None
@@ -282,7 +317,9 @@ class Crawler:
                     raise BadResponse(f"{self.adapter.host} ignored the paging cursor (id:<{before_id}); "
                                       f"stopping instead of listing the same posts again.")
                 return page
-            total = self.stats.total
+            if self.stats.total is None and self._count_future is None and not self._counted:
+                self.stats.total = self._count()   # an empty page: is it the end?
+            total = self._known_total(wait=True)
             more_expected = total is not None and self.cursor.get("server_listed", 0) < total
             allowed = self.options.empty_page_retries if more_expected else (1 if total is None else 0)
             if retries >= allowed:
@@ -343,7 +380,7 @@ class Crawler:
         self.cursor["before_id"] = next_cursor if stopped_early else page.min_id
         self.cursor["server_listed"] = self.cursor.get("server_listed", 0) + (
             processed if stopped_early else page.raw_count)
-        total = self.stats.total
+        total = self._known_total()
         if not stopped_early and total is not None and self.cursor["server_listed"] >= total:
             # Keyset paging walks down from the newest post, so the count cannot grow under us:
             # once it is reached, an extra request for an empty page would tell nothing new.
@@ -361,7 +398,8 @@ class Crawler:
     def _queue_pending(self) -> None:
         pending = self.catalog.pending_posts(self.job_id)
         rounds = self.cursor.get("failed_retry_rounds", 0)
-        failed = self.catalog.pending_posts(self.job_id, state="failed") if rounds < FAILED_RETRY_ROUNDS else []
+        failed = (self.catalog.pending_posts(self.job_id, state="failed")
+                  if rounds < FAILED_RETRY_ROUNDS else [])
         if failed:
             self.cursor["failed_retry_rounds"] = rounds + 1
             self.stats.failed = max(0, self.stats.failed - len(failed))
@@ -417,6 +455,7 @@ class Crawler:
             self._inflight_md5.setdefault(post.md5, [])
         future = self.pool.submit(self._download, post)
         self._futures[future] = (row_id, post)
+        future.add_done_callback(self._finished.put)
 
     def _download(self, post: Post) -> Downloaded:
         if self.cancelled():  # also where a paused crawl waits
@@ -432,15 +471,23 @@ class Crawler:
                              self.options.max_file_bytes)
 
     def _drain(self, block: bool) -> None:
+        """Record the downloads that finished (waiting up to 0.5 s for one when ``block``).
+
+        Finished futures arrive on a queue (their done-callback), so each costs O(1) however
+        many are queued: ``wait()`` over thousands of futures per completion would not.
+        """
         if not self._futures:
             return
-        if block:
-            done, _ = wait(list(self._futures), timeout=0.5, return_when=FIRST_COMPLETED)
-            if self.cancelled():
-                raise JobCancelled()
-        else:
-            done = [f for f in self._futures if f.done()]
-        self._record(done)
+        done = []
+        try:
+            done.append(self._finished.get(timeout=0.5) if block else self._finished.get_nowait())
+            while True:
+                done.append(self._finished.get_nowait())
+        except queue.Empty:
+            pass
+        if block and self.cancelled():
+            raise JobCancelled()
+        self._record([f for f in done if f in self._futures])
         self._report()
 
     def _collect_finished(self) -> None:
@@ -452,6 +499,14 @@ class Crawler:
             self._futures.clear()
 
     def _record(self, done, raise_blocked: bool = True) -> None:
+        if not done:
+            return
+        with self.catalog.db.transaction():   # one commit for the whole batch
+            blocked = self._record_batch(done, raise_blocked)
+        if blocked is not None and raise_blocked:   # after the commit: what finished is kept
+            raise blocked
+
+    def _record_batch(self, done, raise_blocked: bool) -> BaseException | None:
         results: list[tuple[int, str, int | None, str | None]] = []
         blocked: BaseException | None = None
         for future in done:
@@ -460,8 +515,8 @@ class Crawler:
             waiting = self._inflight_md5.pop(post.md5, []) if post.md5 else []
             if exc is None:
                 got: Downloaded = future.result()
-                file_id = self.catalog.add_file(self.project.relpath(got.path), got.md5, got.size,
-                                                got.width, got.height)
+                file_id = self.catalog.add_file(f"{self._images_rel}/{got.path.name}", got.md5,
+                                                got.size, got.width, got.height)
                 results.append((row_id, "downloaded", file_id, None))
                 self.stats.downloaded += 1
                 for waiting_row, _post in waiting:
@@ -483,8 +538,7 @@ class Crawler:
                 self._inflight_md5[first_post.md5].extend(waiting[1:])
         if results:
             self.catalog.record_downloads(self.job_id, results, self.stats.to_json())
-        if blocked is not None and raise_blocked:
-            raise blocked
+        return blocked
 
     # -- reporting -------------------------------------------------------------------------------
     def event(self, text: str) -> None:
@@ -569,9 +623,9 @@ class Crawler:
                 log.info("no suggestions for %s: %s", tag, exc)
                 continue
             if close:
-                hints.append(f"instead of {tag}: {', '.join(close)}")
+                hints.append(f"for {tag} it has {', '.join(close)}")
         if hints:
-            return f"{text} Check the spelling of the tags; the site knows {'; '.join(hints)}."
+            return f"{text} Check the spelling of the tags: {'; '.join(hints)}."
         return f"{text} Check the spelling of the tags, or use fewer of them."
 
 

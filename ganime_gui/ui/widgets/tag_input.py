@@ -1,18 +1,21 @@
 """Tag entry: type a tag, get suggestions from the site, press Enter to make it a chip.
 
 Chips are green (include) or red (exclude, typed with a leading '-'); clicking a chip's ✕ removes
-it, right-clicking flips include/exclude. Suggestions are fetched on a background thread after a
+it, right-clicking flips include/exclude. Chips flow by width: a row takes as many as fit.
+
+Suggestions are fetched as an asyncio task on the app's loop (``widgets.background``) after a
 short pause in typing, and an answer that arrives after more typing is dropped, so typing never
 waits on the network.
 """
 from __future__ import annotations
 
-import threading
 from typing import Callable
 
-from PySide6.QtCore import QObject, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCompleter, QHBoxLayout, QLabel, QLayout, QLineEdit, QSizePolicy,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QPoint, QRect, QSize, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCompleter, QLabel, QLayout, QLineEdit, QSizePolicy, QToolButton,
+                               QVBoxLayout, QWidget, QWidgetItem)
+
+from ganime_gui.ui.widgets.background import run_in_background
 
 SuggestFn = Callable[[str], list]   # prefix -> [Suggestion]; may block (runs off the UI thread)
 
@@ -22,41 +25,96 @@ EXCLUDE_STYLE = ("QToolButton { background: #c62828; color: white; border-radius
                  "padding: 2px 8px; }")
 
 
-class _SuggestionRelay(QObject):
-    """Carries a finished lookup from the worker thread back to the UI thread (queued signal)."""
+class FlowLayout(QLayout):
+    """Left to right, wrapping to a new row when the next widget would not fit the width."""
 
-    ready = Signal(int, str, list)     # generation, prefix, [(tag, label)]
-    failed = Signal(int, str)
+    def __init__(self, parent=None, spacing: int = 4):
+        super().__init__(parent)
+        self._items: list = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item) -> None:  # noqa: N802 - Qt's name
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int):  # noqa: N802
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int):  # noqa: N802
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self):  # noqa: N802
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        x, y, line = rect.x(), rect.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x + hint.width() > rect.right() + 1 and line > 0:
+                x, y, line = rect.x(), y + line + self._spacing, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line = max(line, hint.height())
+        return y + line - rect.y()
 
 
 class FlowRow(QWidget):
-    """Chips laid out left to right, wrapping onto new rows."""
+    """Chips in a :class:`FlowLayout`: as many per row as the width allows."""
 
-    def __init__(self, parent=None, per_row: int = 6):
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.per_row = per_row
-        self._box = QVBoxLayout(self)
-        self._box.setContentsMargins(0, 0, 0, 0)
-        self._box.setSpacing(3)
-        self._box.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self._flow = FlowLayout(self)
         self._chips: list[QWidget] = []
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
     def set_chips(self, chips: list[QWidget]) -> None:
         for old in self._chips:
             old.setParent(None)
             old.deleteLater()
-        while self._box.count():
-            item = self._box.takeAt(0)
-            if item.layout():
-                item.layout().deleteLater()
+        while self._flow.count():
+            self._flow.takeAt(0)
         self._chips = chips
-        for start in range(0, len(chips), self.per_row):
-            row = QHBoxLayout()
-            row.setSpacing(4)
-            for chip in chips[start:start + self.per_row]:
-                row.addWidget(chip)
-            row.addStretch(1)
-            self._box.addLayout(row)
+        for chip in chips:
+            chip.setParent(self)
+            self._flow.addItem(QWidgetItem(chip))
+            chip.show()
+        self._flow.invalidate()
+        self.updateGeometry()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._flow.heightForWidth(width)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        width = self.width() if self.width() > 0 else 300
+        return QSize(width, self._flow.heightForWidth(width))
 
 
 class TagInput(QWidget):
@@ -101,9 +159,6 @@ class TagInput(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DEBOUNCE_MS)
         self._timer.timeout.connect(self._lookup)
-        self._relay = _SuggestionRelay(self)
-        self._relay.ready.connect(self._on_suggestions)
-        self._relay.failed.connect(self._on_suggest_failed)
 
     # -- public ----------------------------------------------------------------------------------
     def set_suggest_source(self, fn: SuggestFn | None) -> None:
@@ -194,17 +249,10 @@ class TagInput(QWidget):
         if fn is None or not prefix.lstrip("-"):
             return
         generation = self._generation
-        relay = self._relay
-
-        def work() -> None:
-            try:
-                found = [(s.tag, s.label or s.tag) for s in fn(prefix)]
-            except Exception as exc:  # noqa: BLE001 - shown as a hint, typing goes on
-                _emit(relay.failed, generation, str(exc))
-                return
-            _emit(relay.ready, generation, prefix, found)
-
-        threading.Thread(target=work, name="tag-suggest", daemon=True).start()
+        run_in_background(
+            self, lambda: [(s.tag, s.label or s.tag) for s in fn(prefix)],
+            on_done=lambda found: self._on_suggestions(generation, prefix, found),
+            on_error=lambda exc: self._on_suggest_failed(generation, str(exc)))
 
     def _on_suggestions(self, generation: int, prefix: str, found: list) -> None:
         if generation != self._generation:
@@ -229,9 +277,3 @@ class TagInput(QWidget):
         self.edit.setText(" ".join(words + [text]))
         self.commit_text()
 
-
-def _emit(signal, *args) -> None:
-    try:
-        signal.emit(*args)
-    except RuntimeError:  # the widget was deleted while the lookup ran
-        pass
