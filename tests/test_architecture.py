@@ -4,7 +4,6 @@ test support. Imports under ``if TYPE_CHECKING:`` are not run, so they are not e
 from __future__ import annotations
 
 import ast
-import warnings
 from pathlib import Path
 
 import ganime_gui
@@ -15,12 +14,6 @@ ROOT = PACKAGE_DIR.parent
 # Cycles known when this test was written, each with the reason it is still here. A cycle found
 # that is not listed fails the test; a listed one that is gone only warns, so the list can be
 # emptied (by the lead, after merging the change that removes it).
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"ganime_gui.core.gan.metrics", "ganime_gui.core.gan.train"}):
-        "load_generator lives in train.py and metrics.py needs it, while train.py imports metrics "
-        "lazily for monitoring; the GAN trainer's split (issue 12 item 6) moves load_generator "
-        "into checkpointing and removes the cycle.",
-}
 
 # Where TensorFlow may be imported, and then only inside functions (when a job runs).
 TF_ALLOWED = ("ganime_gui.core.classify", "ganime_gui.core.gan", "ganime_gui.core.tfsetup",
@@ -155,13 +148,9 @@ def test_cycle_finder_finds_a_cycle_and_nothing_else():
     assert cycles(graph) == [frozenset({"a", "b", "c"})]
 
 
-def test_no_import_cycle_in_the_package_beyond_the_known_ones():
+def test_no_import_cycle_in_the_package():
     found = cycles(import_graph())
-    unexpected = [sorted(c) for c in found if c not in KNOWN_CYCLES]
-    assert not unexpected, f"import cycles: {unexpected}"
-    for gone in set(KNOWN_CYCLES) - set(found):
-        warnings.warn(f"the known cycle {sorted(gone)} is gone: remove it from KNOWN_CYCLES",
-                      stacklevel=1)
+    assert not found, f"import cycles: {[sorted(c) for c in found]}"
 
 
 def test_core_imports_no_qt_and_no_test_support():
