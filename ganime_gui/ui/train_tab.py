@@ -25,18 +25,20 @@ from ganime_gui.core.classify.workflow import (Scores, delete_project_model, las
 from ganime_gui.core.jobs import UserError
 from ganime_gui.ui import settings as app_settings_mod
 from ganime_gui.ui.context import AppContext
+from ganime_gui.ui.keys import DigitRouter, make_actions
 from ganime_gui.ui.train.evaluation_view import EvaluationView
 from ganime_gui.ui.train.form import TrainForm
 from ganime_gui.ui.train.model_list import ApplyBox, ModelList
 from ganime_gui.ui.train.run_view import RunControls, TrainingPlots
 from ganime_gui.ui.train.split_view import SplitView
+from ganime_gui.ui.train_keys import KEYS
 from ganime_gui.ui.widgets.side_panel import side_panel
 
 log = logging.getLogger("ganime.ui.train")
 
 
 class TrainTab(QWidget):
-    SHORTCUTS = [("1 … 9", "Train tab, review grid: relabel the selected images with that class")]
+    KEYS = KEYS
 
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -70,7 +72,11 @@ class TrainTab(QWidget):
             combo.setMinimumWidth(120)
         self.plots = TrainingPlots()
         self.evaluation = EvaluationView(self.context.jobs)
-        self.evaluation.relabel.connect(self._relabel)
+        grid = self.evaluation.review_grid
+        self.actions = make_actions(grid, KEYS, {"relabel": self.relabel_selected})
+        self.digits = DigitRouter(KEYS, self.actions, self)
+        self.digits.enabled = lambda: bool(grid.selectedItems())  # no selection: the grid's own keys
+        self.digits.watch(grid)
         self.split_view = SplitView(self.context)
         self.results = QTabWidget()
         self.results.addTab(self.evaluation, "Evaluation")
@@ -233,8 +239,10 @@ class TrainTab(QWidget):
         self.refresh_models()
         self.context.predictions_changed.emit()
 
-    def _relabel(self, digit: int, paths: list[str]) -> None:
-        """Keys 1-9 on the review grid: label those images with that class, undoable in the Sort tab."""
+    def relabel_selected(self, digit: int) -> None:
+        """Keys 1-9 on the review grid: label its selected images with that class, undoable in the
+        Sort tab."""
+        paths = self.evaluation.review_grid.selected_paths()
         catalog, project, info = self.context.catalog, self.context.project, self.current_model
         if catalog is None or info is None or not info.label_set:
             return

@@ -117,9 +117,14 @@ def test_rename_and_delete_models_and_relabel_from_the_review_grid(tab, qtbot):
     wait_for_run(qtbot, tab)
     relabelled = []
     tab.context.labels_changed.connect(lambda: relabelled.append(1))
+    triggered = []
+    tab.actions["relabel_2"].triggered.connect(lambda: triggered.append(2))  # bound from ui/train_keys.py
+    qtbot.keyClick(tab.evaluation.review_grid, Qt.Key.Key_2)  # nothing selected: nothing relabelled
+    assert not relabelled and not triggered
     item = tab.evaluation.review_grid.item(0)
     item.setSelected(True)
     qtbot.keyClick(tab.evaluation.review_grid, Qt.Key.Key_2)  # the second class of "chibi": not_chibi
+    assert triggered == [2]
     catalog, project = tab.context.catalog, tab.context.project
     file_id = catalog.file_ids_for_paths([project.relpath(item.data(Qt.ItemDataRole.UserRole))])
     assert relabelled and catalog.label_of("chibi", next(iter(file_id.values()))) == "not_chibi"
