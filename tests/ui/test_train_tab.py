@@ -262,3 +262,78 @@ def test_review_grid_repaints_whole_items_when_thumbnails_arrive(qtbot, tmp_path
         full = grid.grab().toImage()
         fmt = QImage.Format.Format_RGB32
         assert screen.convertToFormat(fmt) == full.convertToFormat(fmt)
+
+
+def _reasons_project(root, count=60, seed=5):
+    """A project whose images are labelled in one pass in the shipped ``reasons`` set: chibi, else
+    more_than_one, else clean (ground truth of the generated figures)."""
+    from ganime_gui.core.project import Project
+    from ganime_gui.fakebooru.figures import write_image_folder
+    from ganime_gui.fakebooru.fixtures import catalog_generated
+
+    project = Project.create(root / "project")
+    csv_path = write_image_folder(root / "figures", count, seed, min_height=64, max_height=90, formats=("png",),
+                                  chibi_fraction=0.3, two_characters=0.3, busy=0.0, upper_body=0.0, simple=0.0)
+    with project.open_catalog() as catalog:
+        rows = catalog_generated(project, catalog, root / "figures", csv_path)
+        for row in rows:
+            label = ("chibi" if int(row["chibi"]) else
+                     "more_than_one" if int(row["n_characters"]) > 1 else "clean")
+            catalog.set_labels("reasons", [row["file_id"]], label)
+    return project
+
+
+@pytest.mark.timeout(240)
+def test_one_classifier_per_reason_shows_each_reason_and_the_clean_verdict_on_held_out_labels(qtbot, tmp_path):
+    from ganime_gui.core.classify.reasons import GROUP_SUFFIX, ReasonStarted, read_reason_group
+
+    project = _reasons_project(tmp_path)
+    tab = open_tab(qtbot, TrainTab, project, size=(1280, 800))
+    try:
+        form = tab.form
+        tab.set_form(label_set="chibi")
+        assert not form.per_reason_check.isEnabled()  # no clean class in that set
+        tab.set_form(label_set="reasons", backbone="tiny_cnn", weights="none", size=48, batch=8, epochs=6,
+                     patience=0, per_reason=True)
+        assert form.per_reason_check.isEnabled() and form.one_per_reason()
+        started = []
+        tab.run.train_button.click()
+        tab.train_worker.progress.connect(
+            lambda d, t, m, extra: isinstance(extra.get("event"), ReasonStarted) and started.append(
+                (extra["event"].reason, tab.reasons_view.title.text())))
+        wait_for_run(qtbot, tab)
+        assert [r for r, _ in started] == ["chibi", "more_than_one"]  # every labelled reason, in turn
+        assert "Training classifier 1 of 2: chibi" in started[0][1]
+        assert tab.results.currentWidget() is tab.reasons_view
+        assert tab.models.list.count() == 2
+        group = read_reason_group(next(project.models_dir.glob(f"*{GROUP_SUFFIX}")))
+        held = group["holdout"]
+        assert "Clean verdict on 12 held-out images" in tab.run.status_label.text()
+
+        def shown(view):
+            table = view.table
+            return ([table.verticalHeaderItem(i).text() for i in range(table.rowCount())],
+                    [[table.item(i, j).text() for j in range(table.columnCount())] for i in range(table.rowCount())])
+
+        def pct(v):
+            return "n/a" if v is None else f"{v:.1%}"
+
+        titles, cells = shown(tab.reasons_view)
+        assert titles == ["chibi", "more_than_one", "clean (no reason applies)"]
+        for row, reason in zip(cells, ("chibi", "more_than_one")):
+            own = held["per_reason"][reason]
+            assert row[0] == str(own["images"]) and own["images"] > 0
+            assert row[1:3] == [pct(own["precision"]), pct(own["recall"])]
+        assert cells[2][1:3] == [pct(held["clean_precision"]), pct(held["clean_recall"])]
+        assert int(cells[0][0]) + int(cells[1][0]) + int(cells[2][0]) == held["images"] == 12
+        tab.grab().save(str(tmp_path / "reasons.png"))
+        if os.environ.get("GANIME_SCREENSHOTS"):
+            tab.grab().save(os.path.join(os.environ["GANIME_SCREENSHOTS"], "train-one-per-reason.png"))
+        before = shown(tab.reasons_view)
+    finally:
+        close_tab(tab)
+    again = open_tab(qtbot, TrainTab, project, size=(1280, 800))  # after a restart: the same result
+    try:
+        assert shown(again.reasons_view) == before
+    finally:
+        close_tab(again)
