@@ -23,6 +23,7 @@ import numpy as np
 
 from ganime_gui.core.classify.data import load_image_array
 from ganime_gui.core.classify.models import ModelInfo, find_model, load_keras_model, read_model_info
+from ganime_gui.core.fsutil import atomic_path
 from ganime_gui.core.jobs import Job, JobEvent, ProgressFn, UserError, check_cancelled, never_cancelled, no_progress
 
 UNSURE_FOLDER = "unsure"
@@ -317,13 +318,16 @@ def split_into_folders(paths: Sequence[str], probabilities: np.ndarray, class_na
         if target.exists():
             counts["already there"] = counts.get("already there", 0) + 1
             continue
+        linked = False
         if link:
             try:
                 os.link(src, target)
+                linked = True
             except OSError:  # another file system, or links not allowed: copy instead
-                shutil.copy2(src, target)
-        else:
-            shutil.copy2(src, target)
+                pass
+        if not linked:
+            with atomic_path(target) as tmp:  # a stopped copy leaves no half image under its name
+                shutil.copy2(src, tmp)
         counts[folder] = counts.get(folder, 0) + 1
     progress(n, n, "Split done", event=SplitProgress(n, n))
     return counts

@@ -10,7 +10,6 @@ One file per image keeps adding images cheap and needs no index to stay consiste
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, load_image_batch
+from ganime_gui.core.fsutil import atomic_write
 from ganime_gui.core.images import file_md5
 from ganime_gui.core.jobs import JobEvent, ProgressFn, check_cancelled, never_cancelled, no_progress
 
@@ -104,12 +104,10 @@ class FeatureCache:
             return None
 
     def save(self, digest: str, features: np.ndarray) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        # Write then rename: the app and a headless command may share a cache.
-        fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        # Atomic: the app and a headless command may share a cache. No fsync: a lost entry is
+        # computed again.
+        with atomic_write(self.path_for(digest), "wb", fsync=False) as f:
             np.save(f, features.astype(FEATURE_DTYPE, copy=False), allow_pickle=False)
-        os.replace(tmp, self.path_for(digest))
 
     def count(self) -> int:
         return sum(1 for _ in self.dir.glob("*.npy")) if self.dir.is_dir() else 0

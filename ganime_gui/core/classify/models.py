@@ -109,11 +109,11 @@ def read_model_info(path: str | os.PathLike) -> ModelInfo:
 
 
 def list_models(models_dir: str | os.PathLike) -> list[ModelInfo]:
-    """Models in the folder, newest first."""
+    """Models in the folder, newest first (not the temporary files of a save under way)."""
     d = Path(models_dir)
     if not d.is_dir():
         return []
-    infos = [read_model_info(p) for p in d.glob(f"*{MODEL_SUFFIX}") if p.is_file()]
+    infos = [read_model_info(p) for p in d.glob(f"*{MODEL_SUFFIX}") if p.is_file() and not p.name.startswith(".")]
     return sorted(infos, key=lambda i: (i.meta.get("created", ""), i.name), reverse=True)
 
 

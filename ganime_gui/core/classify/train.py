@@ -22,7 +22,9 @@ from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, LabelledSplit, 
 from ganime_gui.core.classify import evaluation as _evaluation
 from ganime_gui.core.classify.evaluation import REVIEW_ITEMS, from_scratch_note
 from ganime_gui.core.classify.features import FeatureCache, gather_features, gather_pixels
-from ganime_gui.core.classify.models import check_model_name, default_model_name, model_path, write_metadata
+from ganime_gui.core.classify.models import (MODEL_SUFFIX, check_model_name, default_model_name, model_path,
+                                             write_metadata)
+from ganime_gui.core.fsutil import commit, temp_path
 from ganime_gui.core.jobs import Job, JobCancelled, JobEvent, ProgressFn, UserError, never_cancelled, no_progress
 
 MIN_DELTA = 1e-4  # a validation loss must fall by more than this to count as better
@@ -169,10 +171,10 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
         arr.close()
 
     progress(0, 0, f"Saving {out_path.name}", event=TrainStep("save"))
-    Path(models_dir).mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.stem}.saving.keras")  # Keras insists on the suffix
-    clf.model.save(tmp)
-    os.replace(tmp, out_path)
+    # Keras insists on the suffix; a failed save leaves no temporary file and the old model intact
+    with temp_path(models_dir, prefix=f".{out_path.stem}.", suffix=MODEL_SUFFIX) as tmp:
+        clf.model.save(tmp)
+        commit(tmp, out_path, fsync=True)
     evaluation = evaluate(split, run.best_val_probs)
     weights = bb.weights_label(config.weights)
     notes = [n for n in (from_scratch_note(weights, len(split.train_paths) + len(split.val_paths)),) if n]
