@@ -123,7 +123,8 @@ class FeatureStats:
 def gather_features(prefix, cache: FeatureCache, paths: Sequence[str], input_size: int, *,
                     pad_colour: tuple[int, int, int] = CLASSIFIER_PAD_COLOUR, batch_size: int = 32,
                     progress: ProgressFn = no_progress, cancelled: Callable[[], bool] = never_cancelled,
-                    spill_dir: str | os.PathLike | None = None) -> tuple[GatheredArray, np.ndarray, FeatureStats]:
+                    spill_dir: str | os.PathLike | None = None
+                    ) -> tuple[GatheredArray, np.ndarray, FeatureStats]:
     """Features (float16) for ``paths``, from the cache or computed (and cached) with ``prefix``.
 
     Returns ``(features, ok, stats)``; rows of unreadable images are zeros with ``ok`` False.
@@ -176,17 +177,20 @@ def gather_features(prefix, cache: FeatureCache, paths: Sequence[str], input_siz
     return out, ok, stats
 
 
-def gather_pixels(paths: Sequence[str], input_size: int, *, pad_colour: tuple[int, int, int] = CLASSIFIER_PAD_COLOUR,
+def gather_pixels(paths: Sequence[str], input_size: int, *,
+                  pad_colour: tuple[int, int, int] = CLASSIFIER_PAD_COLOUR,
                   batch_size: int = 64, progress: ProgressFn = no_progress,
                   cancelled: Callable[[], bool] = never_cancelled,
                   spill_dir: str | os.PathLike | None = None) -> tuple[GatheredArray, np.ndarray]:
-    """Decoded, padded, resized uint8 pixels for end-to-end training (the seed's way); ``ok`` marks readable."""
+    """Decoded, padded, resized uint8 pixels for end-to-end training (the seed's way); ``ok`` marks
+    readable."""
     n = len(paths)
     out = allocate_array((n, input_size, input_size, 3), np.uint8, spill_dir)
     ok = np.zeros(n, bool)
     for start in range(0, n, batch_size):
         check_cancelled(cancelled)
         stop = min(start + batch_size, n)
-        out.array[start:stop], ok[start:stop] = load_image_batch(paths[start:stop], input_size, pad_colour=pad_colour)
+        out.array[start:stop], ok[start:stop] = load_image_batch(paths[start:stop], input_size,
+                                                                 pad_colour=pad_colour)
         progress(stop, n, f"Loading images {stop}/{n}", event=PrepareProgress("pixels", stop, n))
     return out, ok

@@ -64,7 +64,8 @@ def test_one_pass_of_labels_trains_every_reason_and_a_clean_verdict(reason_items
     assert min(counts.values()) >= 40, counts  # every reason and clean are well represented
     events = []
     cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, batch_size=16, epochs=25)
-    result = train_one_vs_rest(reason_items, cfg, models_dir=tmp_path / "models", cache_dir=tmp_path / "cache",
+    result = train_one_vs_rest(reason_items, cfg, models_dir=tmp_path / "models",
+                               cache_dir=tmp_path / "cache",
                                label_set="reasons", name_prefix="r",
                                progress=lambda d, t, m="", **e: events.append(e.get("event")))
     assert [e.reason for e in events if isinstance(e, ReasonStarted)] == ["chibi", "flashy_background",
@@ -72,7 +73,8 @@ def test_one_pass_of_labels_trains_every_reason_and_a_clean_verdict(reason_items
     for reason, trained in result.models.items():
         assert trained.metadata["class_names"] == [reason, f"not_{reason}"]
         assert trained.model_path.name == f"r-{reason}.keras"
-        assert trained.evaluation["balanced_accuracy"] >= 0.8, (reason, trained.evaluation["per_class_recall"])
+        assert trained.evaluation["balanced_accuracy"] >= 0.8, (
+            reason, trained.evaluation["per_class_recall"])
     held = result.holdout
     assert held["images"] == len(result.holdout_paths) >= 60
     # none of the held-out images was trained or validated on by any reason's classifier
@@ -93,4 +95,5 @@ def test_one_pass_of_labels_trains_every_reason_and_a_clean_verdict(reason_items
 
 def test_without_clean_images_it_says_what_to_label():
     with pytest.raises(UserError, match="No image is labelled 'clean'"):
-        train_one_vs_rest([("a", "chibi"), ("b", "more_than_one")], TrainConfig(), models_dir="m", cache_dir="c")
+        train_one_vs_rest([("a", "chibi"), ("b", "more_than_one")], TrainConfig(), models_dir="m",
+                          cache_dir="c")
