@@ -58,15 +58,21 @@ def test_near_threshold_orders_by_distance():
     assert near[0][1] == pytest.approx(0.52)
 
 
+def _pngs(folder, count, mode=None) -> list[str]:
+    folder.mkdir()
+    paths = []
+    for i in range(count):
+        p = folder / f"{i}.png"
+        Image.new("RGB", (4, 4), (i, 0, 0)).save(p)
+        if mode is not None:
+            os.chmod(p, mode)
+        paths.append(str(p))
+    return paths
+
+
 @pytest.mark.parametrize("link", [False, True])
 def test_split_into_folders_copies_or_links_and_never_deletes(tmp_path, link):
-    src = tmp_path / "src"
-    src.mkdir()
-    paths = []
-    for i in range(4):
-        p = src / f"{i}.png"
-        Image.new("RGB", (4, 4), (i, 0, 0)).save(p)
-        paths.append(str(p))
+    paths = _pngs(tmp_path / "src", 4)
     probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]])
     out = tmp_path / "out"
     (out / "not_chibi").mkdir(parents=True)
@@ -108,13 +114,7 @@ def test_a_copy_stopped_midway_leaves_no_half_image_and_copies_get_the_umask_mod
     from ganime_gui.core.fsutil import file_mode
 
     src = tmp_path / "src"
-    src.mkdir()
-    paths = []
-    for i in range(2):
-        p = src / f"{i}.png"
-        Image.new("RGB", (4, 4), (i, 0, 0)).save(p)
-        os.chmod(p, 0o600)  # e.g. a download kept private: the copy still gets the umask's mode
-        paths.append(str(p))
+    paths = _pngs(src, 2, mode=0o600)  # e.g. downloads kept private: the copies still get the umask's mode
     probs = np.array([[0.9, 0.1], [0.1, 0.9]])
     out = tmp_path / "out"
     real_copy = shutil.copy2
