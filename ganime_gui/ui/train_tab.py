@@ -4,8 +4,11 @@ All the work is ``ganime_gui.core.classify`` (``workflow`` for the project-level
 wires its widgets (``ui/train/``) to those jobs: the settings form, the run controls and live
 plots, the project's models, the evaluation of the loaded model (with its review grid, where keys
 1-9 relabel as in the Sort tab), Apply (scores stored in the catalog for the Sort tab's queues)
-and Split into folders. Jobs report typed events (``core.classify.train``, ``.apply``), matched
-here with ``isinstance``. On opening a project the tab shows the project's last model.
+and Split into folders. On a label set of reject reasons plus a clean class it can train one
+classifier per reason instead (``core.classify.reasons``; ``ReasonsView`` shows the held-out
+result). Jobs report typed events (``core.classify.train``, ``.apply``, ``.reasons``), matched here
+with ``isinstance``; keys come from ``ui/train_keys.py``. On opening a project the tab shows the
+project's last model and last reason classifiers.
 """
 from __future__ import annotations
 

@@ -305,7 +305,7 @@ def test_one_classifier_per_reason_shows_each_reason_and_the_clean_verdict_on_he
         form = tab.form
         tab.set_form(label_set="chibi")
         assert not form.per_reason_check.isEnabled()  # no clean class in that set
-        tab.set_form(label_set="reasons", backbone="tiny_cnn", weights="none", size=48, batch=8, epochs=6,
+        tab.set_form(label_set="reasons", backbone="tiny_cnn", weights="none", size=48, batch=8, epochs=3,
                      patience=0, per_reason=True)
         assert form.per_reason_check.isEnabled() and form.one_per_reason()
         started = []
