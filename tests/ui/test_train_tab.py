@@ -350,3 +350,26 @@ def test_one_classifier_per_reason_shows_each_reason_and_the_clean_verdict_on_he
         assert shown(again.reasons_view) == before
     finally:
         close_tab(again)
+
+
+@pytest.mark.timeout(240)
+def test_stopping_the_reason_classifiers_says_what_was_kept(qtbot, tmp_path):
+    from ganime_gui.core.classify.reasons import GROUP_SUFFIX
+
+    project = _reasons_project(tmp_path, count=40)
+    tab = open_tab(qtbot, TrainTab, project, size=(1280, 800))
+    try:
+        tab.set_form(label_set="reasons", backbone="tiny_cnn", weights="none", size=48, batch=8, epochs=200,
+                     patience=0, per_reason=True)
+        tab.run.train_button.click()
+        qtbot.waitUntil(lambda: len(tab.plots.loss_plot.series("validation")[0]) >= 1, timeout=60_000)
+        tab.form.per_reason_check.setChecked(False)  # the run already chose its kind
+        tab.run.stop_button.click()
+        wait_for_run(qtbot, tab)
+        assert "classifiers trained so far are in the model list" in tab.run.status_label.text()
+        assert "Stopped before every reason" in tab.reasons_view.title.text()
+        assert tab.reasons_view.table.rowCount() == 0
+        assert tab.models.list.count() == 1  # the first reason's best epoch, kept
+        assert not list(project.models_dir.glob(f"*{GROUP_SUFFIX}"))  # no combined verdict
+    finally:
+        close_tab(tab)
