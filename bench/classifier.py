@@ -182,8 +182,8 @@ def bench_ui_stall(work: Path, images: int, size: int, epochs: int) -> dict:
     batches = []
     from ganime_gui.core.classify.train import BatchEnd
 
-    tab.train_worker.progress.connect(lambda d, t, m, e: batches.append(1) if isinstance(e.get("event"), BatchEnd)
-                                      else None)
+    tab.train_worker.progress.connect(
+        lambda d, t, m, e: batches.append(1) if isinstance(e.get("event"), BatchEnd) else None)
     # measure from the first batch on: model building and the first trace run before it
     while not batches and tab.train_worker.is_running():
         app.processEvents()
@@ -210,16 +210,19 @@ def main() -> int:
     ap.add_argument("--images", type=int, default=256)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--backbones", default="vgg16,vgg16+bf16,vgg16:19,mobilenet_v2",
-                    help="comma-separated, each NAME, NAME:FROZEN, optionally +bf16 (train in mixed bfloat16); by "
-                         "default VGG16 keeps the seed's 15 frozen layers and the others freeze the whole backbone")
+                    help="comma-separated, each NAME, NAME:FROZEN, optionally +bf16 (train in mixed "
+                         "bfloat16); by default VGG16 keeps the seed's 15 frozen layers and the others "
+                         "freeze the whole backbone")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--loop-images", type=int, default=48)
     ap.add_argument("--probe-batches", type=int, default=4)
     ap.add_argument("--probe-rounds", type=int, default=3, help="alternations of the thread-pool probes")
     ap.add_argument("--ui", action="store_true", help="also measure the UI stall while training")
     ap.add_argument("--only-ui", action="store_true", help="only the UI stall (quick)")
-    ap.add_argument("--write-results", action="store_true", help="update the Classifier section of bench/RESULTS.md")
-    ap.add_argument("--threads-probe", choices=["default", "configured", "oversubscribed"], help=argparse.SUPPRESS)
+    ap.add_argument("--write-results", action="store_true",
+                    help="update the Classifier section of bench/RESULTS.md")
+    ap.add_argument("--threads-probe", choices=["default", "configured", "oversubscribed"],
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.threads_probe:
         threads_probe(args.threads_probe, args.size, args.probe_batches)
@@ -237,16 +240,19 @@ def main() -> int:
               for mode in ("default", "configured", "oversubscribed") * args.probe_rounds]
     figures["threads_all"] = {mode: sorted(round(p["images_per_s"], 1) for p in probes if p["mode"] == mode)
                               for mode in ("default", "configured", "oversubscribed")}
-    figures["threads_default"] = max((p for p in probes if p["mode"] == "default"), key=lambda p: p["images_per_s"])
+    figures["threads_default"] = max((p for p in probes if p["mode"] == "default"),
+                                     key=lambda p: p["images_per_s"])
     figures["threads_configured"] = max((p for p in probes if p["mode"] == "configured"),
                                         key=lambda p: p["images_per_s"])
-    figures["threads_over"] = max((p for p in probes if p["mode"] == "oversubscribed"), key=lambda p: p["images_per_s"])
+    figures["threads_over"] = max((p for p in probes if p["mode"] == "oversubscribed"),
+                                  key=lambda p: p["images_per_s"])
     with tempfile.TemporaryDirectory(prefix="ganime-bench-clf-") as tmp:
         work = Path(tmp)
         items = make_items(work / "figures", args.images)
         backbones = args.backbones.split(",")
         figures["training"] = {b: bench_training(items, work, b, args.size, args.epochs) for b in backbones}
-        figures["apply"] = {b: bench_apply(figures["training"][b]["cached"]["model_path"], [p for p, _ in items],
+        figures["apply"] = {b: bench_apply(figures["training"][b]["cached"]["model_path"],
+                                           [p for p, _ in items],
                                            args.size, args.loop_images)
                             for b in backbones if ":" not in b and "+" not in b}
         if args.ui:
@@ -255,8 +261,8 @@ def main() -> int:
     thread_ratio = tc["images_per_s"] / td["images_per_s"]
     lines = [
         f"Machine: {platform.processor() or platform.machine()}, {cpu_count()} usable cores, "
-        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end (other jobs share "
-        f"the cores); weights=None at {args.size} px, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end "
+        f"(other jobs share the cores); weights=None at {args.size} px, "
         f"{args.images} synthetic figures (80% train), batch 32.",
         "",
         "| measure | figure | target |",
@@ -266,8 +272,8 @@ def main() -> int:
         e2e, cached, decode = tr["end_to_end"]["epoch_s"], tr["cached"]["epoch_s"], tr["decode_s"]
         way = "the seed's way" if "+" not in name else "the seed's way but in bfloat16"
         lines += [
-            f"| {name} ({tr['cached']['frozen_layers']} layers frozen): epoch, end to end, pixels decoded once "
-            f"and kept in memory | {e2e:.2f} s | |",
+            f"| {name} ({tr['cached']['frozen_layers']} layers frozen): epoch, end to end, pixels "
+            f"decoded once and kept in memory | {e2e:.2f} s | |",
             f"| {name}: epoch, end to end decoding every image every epoch ({way}; decoding "
             f"{decode:.2f} s) | {e2e + decode:.2f} s | |",
             f"| {name}: epoch, on the frozen-feature cache | {cached:.3f} s | |",
@@ -281,7 +287,8 @@ def main() -> int:
                       f"**{seed_way / cached:.1f}x** | >= 5x |"]
         lines += [
             f"| {name}: one-off feature extraction (cold cache) | " + (
-                f"{tr['cached']['prepare_s']:.1f} s | |" if tr['cached']['prepare_s'] == tr['cached']['prepare_s']
+                f"{tr['cached']['prepare_s']:.1f} s | |"
+                if tr['cached']['prepare_s'] == tr['cached']['prepare_s']
                 else "none: the float32 run above filled the cache | |"),
             f"| {name}: whole {args.epochs}-epoch run incl. build, extraction, save: cached / end to end | "
             f"{tr['cached']['total_s']:.1f} s / {tr['end_to_end']['total_s']:.1f} s | |",
@@ -299,8 +306,8 @@ def main() -> int:
                 f"| {name}: Apply, automatic precision ({auto}) vs float32 Apply: largest score difference, "
                 f"argmax agreement | {ap_['max_score_diff']:.4f}, {ap_['argmax_agreement']:.1%} | |")
         lines.append(f"| **{name}: Apply speed-up ({auto}, the app's default)** | "
-                     f"**{ap_['apply_auto_images_per_s'] / loop:.1f}x** ({ap_['apply_auto_images_per_s']:.1f} "
-                     f"images/s) | >= 5x |")
+                     f"**{ap_['apply_auto_images_per_s'] / loop:.1f}x** "
+                     f"({ap_['apply_auto_images_per_s']:.1f} images/s) | >= 5x |")
     lines += [
         f"| VGG16 predict, TF default pools (intra {td['intra'] or 'auto'}, inter {td['inter'] or 'auto'}) | "
         f"{td['images_per_s']:.1f} images/s | |",
@@ -314,9 +321,9 @@ def main() -> int:
     ]
     if "ui" in figures:
         ui = figures["ui"]
-        lines.append(f"| UI event loop, longest stall while the Train tab trains (tiny CNN 64 px, {ui['batches']} "
-                     f"batches in {ui['seconds']:.0f} s, {ui['ticks']} timer ticks) | {ui['max_stall_ms']:.1f} ms "
-                     f"(p99 {ui['p99_stall_ms']:.1f} ms) | < 50 ms |")
+        lines.append(f"| UI event loop, longest stall while the Train tab trains (tiny CNN 64 px, "
+                     f"{ui['batches']} batches in {ui['seconds']:.0f} s, {ui['ticks']} timer ticks) | "
+                     f"{ui['max_stall_ms']:.1f} ms (p99 {ui['p99_stall_ms']:.1f} ms) | < 50 ms |")
     text = "\n".join(lines)
     print(text)
     if args.write_results:

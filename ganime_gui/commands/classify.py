@@ -47,7 +47,8 @@ def run(args) -> int:
         return EXIT_INTERRUPTED
     result = outcome.result
     print(f"Stored {outcome.stored} predictions of {result.model_name}.")
-    counts = Counter(result.class_names[i] for i in result.probabilities.argmax(1)) if len(result.paths) else {}
+    counts = (Counter(result.class_names[i] for i in result.probabilities.argmax(1)) if len(result.paths)
+              else {})
     for name in result.class_names:
         print(f"  {name:<20} {counts.get(name, 0)}")
     if result.failed:

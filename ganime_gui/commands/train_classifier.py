@@ -18,23 +18,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ganime_gui.core.classify.backbones import BACKBONES
 
     parser.add_argument("--project", required=True, metavar="DIR", help="the project folder")
-    parser.add_argument("--label-set", required=True, metavar="NAME", help="train on this label set's labels, e.g. chibi")
-    parser.add_argument("--backbone", choices=sorted(BACKBONES), default="vgg16", help="default vgg16 (as the seed)")
+    parser.add_argument("--label-set", required=True, metavar="NAME",
+                        help="train on this label set's labels, e.g. chibi")
+    parser.add_argument("--backbone", choices=sorted(BACKBONES), default="vgg16",
+                        help="default vgg16 (as the seed)")
     parser.add_argument("--weights", default="imagenet", metavar="imagenet|none|PATH",
                         help="ImageNet weights (downloaded once), none (from scratch) or a weights file")
     parser.add_argument("--epochs", type=int, default=60,
                         help="at most this many epochs (default 60; early stopping usually ends sooner)")
-    parser.add_argument("--size", type=int, default=None, metavar="PX", help="input size (default: the backbone's)")
+    parser.add_argument("--size", type=int, default=None, metavar="PX",
+                        help="input size (default: the backbone's)")
     parser.add_argument("--frozen", type=int, default=None, metavar="N",
                         help="freeze the first N backbone layers (default: VGG16 15, others all)")
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-4 fine-tuning, else 1e-3)")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="learning rate (default 1e-4 fine-tuning, else 1e-3)")
     parser.add_argument("--early-stopping", type=int, default=5, metavar="EPOCHS",
                         help="stop when the validation loss has not improved for this many epochs and keep "
                              "the best one (default 5; 0: off, all --epochs run, as the seed's fixed 12)")
     parser.add_argument("--val-fraction", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-feature-cache", action="store_true", help="train end to end (slower; the seed's way)")
+    parser.add_argument("--no-feature-cache", action="store_true",
+                        help="train end to end (slower; the seed's way)")
     parser.add_argument("--name", help="model name (default <label set>-<backbone>-<date>)")
     parser.add_argument("--one-vs-rest", metavar="CLEAN_CLASS", nargs="?", const="clean", default=None,
                         help="a reject-reason label set: one classifier per reason against the rest, and a "
@@ -96,7 +101,8 @@ def run(args) -> int:
     job = make_project_train_job(project, args.label_set, config, model_name=args.name)
     try:
         result, interrupted = run_until_stopped(
-            job, training_status(args.quiet), "Stopping after the current batch; the best epoch so far is kept")
+            job, training_status(args.quiet),
+            "Stopping after the current batch; the best epoch so far is kept")
     except JobCancelled:
         print("Stopped before the first epoch finished: no model saved.", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -120,7 +126,8 @@ def _run_reasons(project, args, config) -> int:
     job = make_project_reasons_job(project, args.label_set, config, clean_class=args.one_vs_rest,
                                    name_prefix=args.name)
     try:
-        result, interrupted = run_until_stopped(job, training_status(args.quiet), "Stopping after the current batch")
+        result, interrupted = run_until_stopped(job, training_status(args.quiet),
+                                                "Stopping after the current batch")
     except JobCancelled:
         print("Stopped: the reason classifiers are incomplete.", file=sys.stderr)
         return EXIT_INTERRUPTED

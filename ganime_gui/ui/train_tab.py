@@ -4,8 +4,11 @@ All the work is ``ganime_gui.core.classify`` (``workflow`` for the project-level
 wires its widgets (``ui/train/``) to those jobs: the settings form, the run controls and live
 plots, the project's models, the evaluation of the loaded model (with its review grid, where keys
 1-9 relabel as in the Sort tab), Apply (scores stored in the catalog for the Sort tab's queues)
-and Split into folders. Jobs report typed events (``core.classify.train``, ``.apply``), matched
-here with ``isinstance``. On opening a project the tab shows the project's last model.
+and Split into folders. On a label set of reject reasons plus a clean class it can train one
+classifier per reason instead (``core.classify.reasons``; ``ReasonsView`` shows the held-out
+result). Jobs report typed events (``core.classify.train``, ``.apply``, ``.reasons``), matched here
+with ``isinstance``; keys come from ``ui/train_keys.py``. On opening a project the tab shows the
+project's last model and last reason classifiers.
 """
 from __future__ import annotations
 
@@ -18,31 +21,37 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QSplitter, QT
 from ganime_gui.core.classify import models as model_files
 from ganime_gui.core.classify.apply import ApplyProgress
 from ganime_gui.core.classify.evaluation import describe
+from ganime_gui.core.classify.reasons import ReasonStarted, describe_clean, latest_reason_group
 from ganime_gui.core.classify.train import BatchEnd, EpochEnd
 from ganime_gui.core.classify.workflow import (Scores, delete_project_model, last_model,
-                                               make_project_apply_job, make_project_train_job,
+                                               make_project_apply_job, make_project_reasons_job,
+                                               make_project_train_job,
                                                rename_project_model, stored_scores)
 from ganime_gui.core.jobs import UserError
 from ganime_gui.ui import settings as app_settings_mod
 from ganime_gui.ui.context import AppContext
+from ganime_gui.ui.keys import DigitRouter, make_actions
 from ganime_gui.ui.train.evaluation_view import EvaluationView
 from ganime_gui.ui.train.form import TrainForm
 from ganime_gui.ui.train.model_list import ApplyBox, ModelList
+from ganime_gui.ui.train.reasons_view import ReasonsView
 from ganime_gui.ui.train.run_view import RunControls, TrainingPlots
 from ganime_gui.ui.train.split_view import SplitView
+from ganime_gui.ui.train_keys import KEYS
 from ganime_gui.ui.widgets.side_panel import side_panel
 
 log = logging.getLogger("ganime.ui.train")
 
 
 class TrainTab(QWidget):
-    SHORTCUTS = [("1 … 9", "Train tab, review grid: relabel the selected images with that class")]
+    KEYS = KEYS
 
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
         self.context = context
         self.train_worker = None
         self.training_model_name = ""
+        self.training_per_reason = False
         self.apply_worker = None
         self.current_model: model_files.ModelInfo | None = None
         self._build()
@@ -70,11 +79,17 @@ class TrainTab(QWidget):
             combo.setMinimumWidth(120)
         self.plots = TrainingPlots()
         self.evaluation = EvaluationView(self.context.jobs)
-        self.evaluation.relabel.connect(self._relabel)
+        grid = self.evaluation.review_grid
+        self.actions = make_actions(grid, KEYS, {"relabel": self.relabel_selected})
+        self.digits = DigitRouter(KEYS, self.actions, self)
+        self.digits.enabled = lambda: bool(grid.selectedItems())  # no selection: the grid's own keys
+        self.digits.watch(grid)
         self.split_view = SplitView(self.context)
+        self.reasons_view = ReasonsView()
         self.results = QTabWidget()
         self.results.addTab(self.evaluation, "Evaluation")
         self.results.addTab(self.split_view, "Split into folders")
+        self.results.addTab(self.reasons_view, "One per reason")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plots)
         right.addWidget(self.results)
@@ -97,6 +112,7 @@ class TrainTab(QWidget):
         self.plots.clear()
         self.split_view.set_scores(None)
         self.evaluation.show_model(None)
+        self.reasons_view.show_group(latest_reason_group(project.models_dir) if project is not None else None)
         self.refresh_models()
         last = last_model(project, catalog) if project is not None and catalog is not None else None
         if last is not None:
@@ -110,8 +126,11 @@ class TrainTab(QWidget):
         catalog, name = self.context.catalog, self.form.label_set()
         if catalog is None or not name:
             self.form.counts_label.setText("Open a project and label images in the Sort tab.")
+            self.form.set_classes(())
             return
         counts = catalog.label_counts(name)
+        ls = catalog.label_set(name)
+        self.form.set_classes(ls.classes if ls is not None else ())
         self.form.counts_label.setText("  ·  ".join(f"{c}: {n}" for c, n in counts.items()) or "no classes")
 
     # -- training --------------------------------------------------------------------------------
@@ -135,11 +154,18 @@ class TrainTab(QWidget):
         # Named here: a stopped run still saves its best epoch, but the worker layer reports a job
         # stopped by the user as cancelled (without its result), so the tab finds the model by name.
         self.training_model_name = model_files.default_model_name(label_set, config.backbone)
-        job = make_project_train_job(project, label_set, config, model_name=self.training_model_name)
+        self.training_per_reason = self.form.one_per_reason()
+        if self.training_per_reason:
+            job = make_project_reasons_job(project, label_set, config, name_prefix=self.training_model_name)
+            title, finished = "Reason classifiers", self._on_reasons_finished
+            self.reasons_view.show_group(None, "Starting…")
+            self.results.setCurrentWidget(self.reasons_view)
+        else:
+            job = make_project_train_job(project, label_set, config, model_name=self.training_model_name)
+            title, finished = "Classifier training", self._on_train_finished
         self.train_worker = self.context.jobs.start(
-            job, "Classifier training", on_progress=self._on_train_progress,
-            on_finished=self._on_train_finished, on_failed=self._on_train_failed,
-            on_cancelled=self._on_train_cancelled)
+            job, title, on_progress=self._on_train_progress, on_finished=finished,
+            on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
         self.train_worker.ended.connect(self._on_job_ended)
         self._update_buttons()
 
@@ -150,7 +176,10 @@ class TrainTab(QWidget):
 
     def _on_train_progress(self, done: int, total: int, message: str, extra: dict) -> None:
         event = extra.get("event")
-        if isinstance(event, BatchEnd):
+        if isinstance(event, ReasonStarted):  # the next reason's classifier: plots start afresh
+            self.plots.clear()
+            self.reasons_view.show_training(event.reason, event.index, event.count)
+        elif isinstance(event, BatchEnd):
             self.plots.add_batch(event)
             self.run.queue_batch(done, total, message, event)
             return
@@ -167,6 +196,17 @@ class TrainTab(QWidget):
         self.refresh_models(select=info.name)
         self.show_model(info, replot=False)
 
+    def _on_reasons_finished(self, result) -> None:
+        """One classifier per reason: the list shows them all, the last one is loaded, and the
+        held-out result per reason and combined is shown."""
+        self.run.status_label.setText(describe_clean(result.holdout))
+        self.reasons_view.show_group({"label_set": result.label_set, "clean_class": result.clean_class,
+                                      "holdout": result.holdout})
+        last = model_files.read_model_info(list(result.models.values())[-1].model_path)
+        self.refresh_models(select=last.name)
+        self.show_model(last, replot=False)
+        self.results.setCurrentWidget(self.reasons_view)
+
     def _on_train_failed(self, message: str) -> None:
         self.run.status_label.setText(message)
         self.context.error("Training stopped", message)
@@ -174,7 +214,13 @@ class TrainTab(QWidget):
     def _on_train_cancelled(self) -> None:
         # A stop after an epoch finishes with the best model (see _on_train_finished); the job
         # only raises JobCancelled when no epoch had ended.
-        self.run.status_label.setText("Stopped before the first epoch ended: nothing was saved.")
+        if self.training_per_reason:
+            self.run.status_label.setText("Stopped: the reasons' classifiers trained so far are in the "
+                                          "model list; there is no combined verdict.")
+            self.reasons_view.show_group(None, "Stopped before every reason had its classifier.")
+            self.refresh_models()
+        else:
+            self.run.status_label.setText("Stopped before the first epoch ended: nothing was saved.")
 
     def _on_job_ended(self) -> None:
         self.plots.redraw()
@@ -233,8 +279,10 @@ class TrainTab(QWidget):
         self.refresh_models()
         self.context.predictions_changed.emit()
 
-    def _relabel(self, digit: int, paths: list[str]) -> None:
-        """Keys 1-9 on the review grid: label those images with that class, undoable in the Sort tab."""
+    def relabel_selected(self, digit: int) -> None:
+        """Keys 1-9 on the review grid: label its selected images with that class, undoable in the
+        Sort tab."""
+        paths = self.evaluation.review_grid.selected_paths()
         catalog, project, info = self.context.catalog, self.context.project, self.current_model
         if catalog is None or info is None or not info.label_set:
             return

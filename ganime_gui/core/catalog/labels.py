@@ -9,11 +9,16 @@ from ganime_gui.core.jobs import UserError
 from .db import Database
 
 # Shipped label sets: the seed workflow's steps. Keys 1..9 pick classes in this order.
+# "reasons" is the one-pass set: clean (no reason applies: key 1, the most common label) or the
+# seed's reject reasons, in the order the seed met them; the Train tab trains one classifier per
+# reason on it (core/classify/reasons.py). "reject" stays a set of reasons only: the GAN leaves out
+# any image labelled in it. Projects made before "reasons" shipped get it from schema v4.
 DEFAULT_LABEL_SETS: dict[str, list[str]] = {
     "chibi": ["chibi", "not_chibi"],
     "single": ["single", "multiple"],
     "quality": ["good", "bad"],
     "reject": ["more_than_one", "flashy_background", "weird_viewpoint", "low_quality"],
+    "reasons": ["clean", "chibi", "more_than_one", "flashy_background", "weird_viewpoint"],
 }
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
            "#bfef45", "#fabed4"]

@@ -28,7 +28,8 @@ class ModelRecord:
 
     @classmethod
     def from_row(cls, r) -> "ModelRecord":
-        return cls(r["id"], r["name"], r["path"], r["label_set"], tuple(json.loads(r["classes"])), r["backbone"],
+        return cls(r["id"], r["name"], r["path"], r["label_set"], tuple(json.loads(r["classes"])),
+                   r["backbone"],
                    r["input_size"], r["val_accuracy"], r["created_at"], json.loads(r["meta"] or "{}"))
 
 
@@ -37,7 +38,8 @@ class PredictionsMixin:
 
     # -- models ----------------------------------------------------------------------------------
     def register_model(self, name: str, path: str, label_set: str, classes: list[str], backbone: str,
-                       input_size: int, val_accuracy: float | None, meta: dict[str, Any] | None = None) -> int:
+                       input_size: int, val_accuracy: float | None,
+                       meta: dict[str, Any] | None = None) -> int:
         """Record a trained model (a model of the same name is replaced, its old predictions dropped)."""
         with self.db.transaction():
             self.db.execute("DELETE FROM models WHERE name = ?", (name,))
@@ -70,10 +72,12 @@ class PredictionsMixin:
         for file_id, s in scores.items():
             s = [float(v) for v in s]
             best = max(range(len(s)), key=s.__getitem__)
-            rows.append((model_id, file_id, json.dumps([round(v, 6) for v in s]), classes[best], s[best], now))
+            rows.append((model_id, file_id, json.dumps([round(v, 6) for v in s]), classes[best], s[best],
+                         now))
         with self.db.transaction():
             self.db.executemany(
-                "INSERT INTO predictions(model_id, file_id, scores, predicted, confidence, at) VALUES (?,?,?,?,?,?) "
+                "INSERT INTO predictions(model_id, file_id, scores, predicted, confidence, at) "
+                "VALUES (?,?,?,?,?,?) "
                 "ON CONFLICT(model_id, file_id) DO UPDATE SET scores = excluded.scores, "
                 "predicted = excluded.predicted, confidence = excluded.confidence, at = excluded.at", rows)
         return len(rows)
@@ -85,13 +89,15 @@ class PredictionsMixin:
     def prediction_count(self, model_id: int) -> int:
         return self.db.scalar("SELECT COUNT(*) FROM predictions WHERE model_id = ?", (model_id,), default=0)
 
-    def files_to_classify(self, label_set: str | None = None, unlabelled_only: bool = False) -> list[tuple[int, str]]:
+    def files_to_classify(self, label_set: str | None = None,
+                          unlabelled_only: bool = False) -> list[tuple[int, str]]:
         """(file id, relative path) of files in good state; with ``unlabelled_only``, those with no
         label in ``label_set``."""
         if unlabelled_only and label_set:
             rows = self.db.query(
-                "SELECT f.id, f.path FROM files f WHERE f.state = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l "
-                "JOIN label_sets s ON s.id = l.label_set_id WHERE l.file_id = f.id AND s.name = ?) ORDER BY f.id",
+                "SELECT f.id, f.path FROM files f WHERE f.state = 'ok' AND NOT EXISTS "
+                "(SELECT 1 FROM labels l JOIN label_sets s ON s.id = l.label_set_id "
+                "WHERE l.file_id = f.id AND s.name = ?) ORDER BY f.id",
                 (label_set,))
         else:
             rows = self.db.query("SELECT id, path FROM files WHERE state = 'ok' ORDER BY id")
@@ -103,5 +109,6 @@ class PredictionsMixin:
         for start in range(0, len(wanted), 900):  # SQLite's bound-parameter limit
             chunk = wanted[start:start + 900]
             marks = ",".join("?" * len(chunk))
-            out.update({r[0]: r[1] for r in self.db.query(f"SELECT path, id FROM files WHERE path IN ({marks})", chunk)})
+            rows = self.db.query(f"SELECT path, id FROM files WHERE path IN ({marks})", chunk)
+            out.update({r[0]: r[1] for r in rows})
         return out

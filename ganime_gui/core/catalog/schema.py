@@ -133,11 +133,27 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL,
         updated_at REAL NOT NULL
     );
-    """,
+    """,  # noqa: E501 (a shipped migration is never edited, its long comment lines included)
     # v3 (crawler): each post's full parsed record (every size variant, fallback URLs) so a resumed
     # crawl downloads it without listing its page again; pending posts looked up per crawl.
     """
     ALTER TABLE posts ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
     CREATE INDEX posts_job_state ON posts(job_id, state);
+    """,
+    # v4 (data): the "reasons" label set (clean, then the seed's reject reasons; labels.py) in
+    # projects made before it shipped. A new catalog has no label sets yet when this runs (they
+    # come after, in DEFAULT_LABEL_SETS order); a project with its own "reasons" set keeps it.
+    """
+    INSERT INTO label_sets(name, created_at)
+        SELECT 'reasons', CAST(strftime('%s', 'now') AS REAL)
+        WHERE EXISTS (SELECT 1 FROM label_sets)
+          AND NOT EXISTS (SELECT 1 FROM label_sets WHERE name = 'reasons');
+    INSERT INTO label_classes(label_set_id, position, name, color)
+        SELECT s.id, v.column1, v.column2, v.column3
+        FROM label_sets AS s,
+             (VALUES (0, 'clean', '#e6194b'), (1, 'chibi', '#3cb44b'), (2, 'more_than_one', '#4363d8'),
+                     (3, 'flashy_background', '#f58231'), (4, 'weird_viewpoint', '#911eb4')) AS v
+        WHERE s.name = 'reasons'
+          AND NOT EXISTS (SELECT 1 FROM label_classes AS c WHERE c.label_set_id = s.id);
     """,
 ]

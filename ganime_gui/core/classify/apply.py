@@ -23,7 +23,9 @@ import numpy as np
 
 from ganime_gui.core.classify.data import load_image_array
 from ganime_gui.core.classify.models import ModelInfo, find_model, load_keras_model, read_model_info
-from ganime_gui.core.jobs import Job, JobEvent, ProgressFn, UserError, check_cancelled, never_cancelled, no_progress
+from ganime_gui.core.fsutil import atomic_path
+from ganime_gui.core.jobs import (Job, JobEvent, ProgressFn, UserError, check_cancelled, never_cancelled,
+                                  no_progress)
 
 UNSURE_FOLDER = "unsure"
 
@@ -242,7 +244,8 @@ def apply_classifier(model: str | os.PathLike | ModelInfo, paths: Sequence[str],
         readable[idx] = ok.numpy()
         done += len(idx)
         rate = done / max(1e-9, time.perf_counter() - t0)
-        progress(done, n, f"Classified {done}/{n} ({rate:.0f} images/s)", event=ApplyProgress(done, n, rate, used))
+        progress(done, n, f"Classified {done}/{n} ({rate:.0f} images/s)",
+                 event=ApplyProgress(done, n, rate, used))
     kept = np.flatnonzero(readable)
     return ApplyResult(model_name=info.name, class_names=class_names, paths=[paths[i] for i in kept],
                        probabilities=probs[kept], failed=[paths[i] for i in np.flatnonzero(~readable)],
@@ -279,7 +282,8 @@ def assign_classes(probabilities: np.ndarray, class_names: Sequence[str], thresh
     return [names[b] if probabilities[i, b] >= threshold else UNSURE_FOLDER for i, b in enumerate(best)]
 
 
-def near_threshold(paths: Sequence[str], probabilities: np.ndarray, class_names: Sequence[str], threshold: float,
+def near_threshold(paths: Sequence[str], probabilities: np.ndarray, class_names: Sequence[str],
+                   threshold: float,
                    positive_class: str | None = None, count: int = 24) -> list[tuple[str, float]]:
     """The ``count`` images whose deciding probability is closest to ``threshold``: (path, probability)."""
     probabilities = np.asarray(probabilities, np.float32).reshape(-1, len(class_names))
@@ -293,7 +297,8 @@ def near_threshold(paths: Sequence[str], probabilities: np.ndarray, class_names:
 
 
 def split_into_folders(paths: Sequence[str], probabilities: np.ndarray, class_names: Sequence[str],
-                       out_dir: str | os.PathLike, *, threshold: float = 0.5, positive_class: str | None = None,
+                       out_dir: str | os.PathLike, *, threshold: float = 0.5,
+                       positive_class: str | None = None,
                        link: bool = False, progress: ProgressFn = no_progress,
                        cancelled: Callable[[], bool] = never_cancelled) -> dict[str, int]:
     """Copy (or hard-link) each image into ``out_dir/<class>/``; never deletes or overwrites anything.
@@ -317,13 +322,16 @@ def split_into_folders(paths: Sequence[str], probabilities: np.ndarray, class_na
         if target.exists():
             counts["already there"] = counts.get("already there", 0) + 1
             continue
+        linked = False
         if link:
             try:
                 os.link(src, target)
+                linked = True
             except OSError:  # another file system, or links not allowed: copy instead
-                shutil.copy2(src, target)
-        else:
-            shutil.copy2(src, target)
+                pass
+        if not linked:
+            with atomic_path(target) as tmp:  # a stopped copy leaves no half image under its name
+                shutil.copy2(src, tmp)
         counts[folder] = counts.get(folder, 0) + 1
     progress(n, n, "Split done", event=SplitProgress(n, n))
     return counts

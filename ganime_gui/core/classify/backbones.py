@@ -45,7 +45,8 @@ class BackboneSpec:
 BACKBONES: dict[str, BackboneSpec] = {
     spec.name: spec for spec in (
         BackboneSpec("vgg16", "VGG16 (the seed's classifier)", 224, 15, PREPROCESS_CAFFE,
-                     note="first 15 layers frozen as in the seed; block 5 and the head train", bf16_inference=True),
+                     note="first 15 layers frozen as in the seed; block 5 and the head train",
+                     bf16_inference=True),
         BackboneSpec("mobilenet_v2", "MobileNetV2 (fast on CPU)", 128, None, PREPROCESS_TF,
                      note="whole backbone frozen; ImageNet weights exist for 96-224 px"),
         BackboneSpec("efficientnet_b0", "EfficientNetB0", 224, None, PREPROCESS_NONE),
@@ -112,7 +113,8 @@ def preprocess_layer_class():
 
         @keras.saving.register_keras_serializable(package="ganime")
         class ImagePreprocess(keras.layers.Layer):
-            """Raw RGB 0-255 -> what the backbone expects; inside the model so a saved model is self-contained."""
+            """Raw RGB 0-255 -> what the backbone expects; inside the model so a saved model is
+            self-contained."""
 
             def __init__(self, mode: str = PREPROCESS_NONE, **kwargs):
                 super().__init__(**kwargs)
@@ -236,7 +238,8 @@ class Classifier:
         return tuple(int(d) for d in self.prefix.output.shape[1:]) if self.prefix is not None else ()
 
 
-def build_classifier(backbone: str, n_classes: int, *, weights: str | None = None, input_size: int | None = None,
+def build_classifier(backbone: str, n_classes: int, *, weights: str | None = None,
+                     input_size: int | None = None,
                      frozen_layers: int | None = None, head_units: int = 128, dropout: float = 0.3,
                      seed: int | None = 0, progress: ProgressFn = no_progress,
                      cancelled: Callable[[], bool] = never_cancelled) -> Classifier:
@@ -260,7 +263,8 @@ def build_classifier(backbone: str, n_classes: int, *, weights: str | None = Non
     x = Preprocess(spec.preprocess, name="preprocess")(inp)
     base = build_backbone(backbone, weights, size, input_tensor=x, progress=progress, cancelled=cancelled)
     layers = [layer for layer in base.layers if not isinstance(layer, Preprocess)]
-    n_frozen = default_frozen_layers(spec, weights, len(layers)) if frozen_layers is None else int(frozen_layers)
+    n_frozen = (default_frozen_layers(spec, weights, len(layers)) if frozen_layers is None
+                else int(frozen_layers))
     n_frozen = max(0, min(n_frozen, len(layers)))
     for i, layer in enumerate(layers):
         layer.trainable = i >= n_frozen

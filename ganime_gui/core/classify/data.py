@@ -35,14 +35,16 @@ def load_image_array(path: str | os.PathLike, size: int,
             im.draft("RGB", (size, size))  # JPEG: let the decoder downscale first (much faster)
             im.load()
             # ImageOps.pad resizes then centres on the padding colour: the seed's square_pad + resize.
-            im = ImageOps.pad(flatten_to_rgb(im), (size, size), method=Image.Resampling.BICUBIC, color=pad_colour)
+            im = ImageOps.pad(flatten_to_rgb(im), (size, size), method=Image.Resampling.BICUBIC,
+                              color=pad_colour)
             return np.asarray(im, dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
 
 
 def load_image_batch(paths: Sequence[str | os.PathLike], size: int, threads: int | None = None,
-                     pad_colour: tuple[int, int, int] = CLASSIFIER_PAD_COLOUR) -> tuple[np.ndarray, np.ndarray]:
+                     pad_colour: tuple[int, int, int] = CLASSIFIER_PAD_COLOUR
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Decode many images in threads (Pillow releases the GIL while decoding and resizing).
 
     Returns ``(pixels uint8 (n, size, size, 3), ok bool (n,))``; unreadable images are zeros with ok False.

@@ -10,7 +10,6 @@ One file per image keeps adding images cheap and needs no index to stay consiste
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, load_image_batch
+from ganime_gui.core.fsutil import atomic_write
 from ganime_gui.core.images import file_md5
 from ganime_gui.core.jobs import JobEvent, ProgressFn, check_cancelled, never_cancelled, no_progress
 
@@ -104,12 +104,10 @@ class FeatureCache:
             return None
 
     def save(self, digest: str, features: np.ndarray) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        # Write then rename: the app and a headless command may share a cache.
-        fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        # Atomic: the app and a headless command may share a cache. No fsync: a lost entry is
+        # computed again.
+        with atomic_write(self.path_for(digest), "wb", fsync=False) as f:
             np.save(f, features.astype(FEATURE_DTYPE, copy=False), allow_pickle=False)
-        os.replace(tmp, self.path_for(digest))
 
     def count(self) -> int:
         return sum(1 for _ in self.dir.glob("*.npy")) if self.dir.is_dir() else 0
@@ -125,7 +123,8 @@ class FeatureStats:
 def gather_features(prefix, cache: FeatureCache, paths: Sequence[str], input_size: int, *,
                     pad_colour: tuple[int, int, int] = CLASSIFIER_PAD_COLOUR, batch_size: int = 32,
                     progress: ProgressFn = no_progress, cancelled: Callable[[], bool] = never_cancelled,
-                    spill_dir: str | os.PathLike | None = None) -> tuple[GatheredArray, np.ndarray, FeatureStats]:
+                    spill_dir: str | os.PathLike | None = None
+                    ) -> tuple[GatheredArray, np.ndarray, FeatureStats]:
     """Features (float16) for ``paths``, from the cache or computed (and cached) with ``prefix``.
 
     Returns ``(features, ok, stats)``; rows of unreadable images are zeros with ``ok`` False.
@@ -178,17 +177,20 @@ def gather_features(prefix, cache: FeatureCache, paths: Sequence[str], input_siz
     return out, ok, stats
 
 
-def gather_pixels(paths: Sequence[str], input_size: int, *, pad_colour: tuple[int, int, int] = CLASSIFIER_PAD_COLOUR,
+def gather_pixels(paths: Sequence[str], input_size: int, *,
+                  pad_colour: tuple[int, int, int] = CLASSIFIER_PAD_COLOUR,
                   batch_size: int = 64, progress: ProgressFn = no_progress,
                   cancelled: Callable[[], bool] = never_cancelled,
                   spill_dir: str | os.PathLike | None = None) -> tuple[GatheredArray, np.ndarray]:
-    """Decoded, padded, resized uint8 pixels for end-to-end training (the seed's way); ``ok`` marks readable."""
+    """Decoded, padded, resized uint8 pixels for end-to-end training (the seed's way); ``ok`` marks
+    readable."""
     n = len(paths)
     out = allocate_array((n, input_size, input_size, 3), np.uint8, spill_dir)
     ok = np.zeros(n, bool)
     for start in range(0, n, batch_size):
         check_cancelled(cancelled)
         stop = min(start + batch_size, n)
-        out.array[start:stop], ok[start:stop] = load_image_batch(paths[start:stop], input_size, pad_colour=pad_colour)
+        out.array[start:stop], ok[start:stop] = load_image_batch(paths[start:stop], input_size,
+                                                                 pad_colour=pad_colour)
         progress(stop, n, f"Loading images {stop}/{n}", event=PrepareProgress("pixels", stop, n))
     return out, ok

@@ -58,7 +58,8 @@ class ModelInfo:
         bal = self.balanced_accuracy
         return (f"{self.name}: {self.meta.get('backbone', '?')} {self.input_size}px, "
                 f"{'/'.join(self.class_names)}, val acc {acc}"
-                + (f" (balanced {bal:.1%})" if bal is not None else "") + f", {self.meta.get('created', '')[:16]}")
+                + (f" (balanced {bal:.1%})" if bal is not None else "")
+                + f", {self.meta.get('created', '')[:16]}")
 
 
 def check_model_name(name: str) -> str:
@@ -109,11 +110,12 @@ def read_model_info(path: str | os.PathLike) -> ModelInfo:
 
 
 def list_models(models_dir: str | os.PathLike) -> list[ModelInfo]:
-    """Models in the folder, newest first."""
+    """Models in the folder, newest first (not the temporary files of a save under way)."""
     d = Path(models_dir)
     if not d.is_dir():
         return []
-    infos = [read_model_info(p) for p in d.glob(f"*{MODEL_SUFFIX}") if p.is_file()]
+    infos = [read_model_info(p) for p in d.glob(f"*{MODEL_SUFFIX}")
+             if p.is_file() and not p.name.startswith(".")]
     return sorted(infos, key=lambda i: (i.meta.get("created", ""), i.name), reverse=True)
 
 
@@ -141,7 +143,8 @@ def import_model(models_dir: str | os.PathLike, source: str | os.PathLike) -> Mo
                         f"folder or the path of a {MODEL_SUFFIX} file.")
     if src.suffix != MODEL_SUFFIX:
         raise UserError(f"{src.name} is not a model saved by this app (a {MODEL_SUFFIX} file with a "
-                        f"{META_SUFFIX} beside it). Train a model in the Train tab or with ganime train-classifier.")
+                        f"{META_SUFFIX} beside it). Train a model in the Train tab or with "
+                        "ganime train-classifier.")
     side = src.with_suffix(META_SUFFIX)
     info = read_model_info(src)
     if not side.is_file() or not info.class_names or not info.input_size:
@@ -153,7 +156,8 @@ def import_model(models_dir: str | os.PathLike, source: str | os.PathLike) -> Mo
         if _same_file(src, target):
             return read_model_info(target)
         raise UserError(f"This project already has a different model named '{target.stem}'. Rename one "
-                        f"of the two (copy {src.name} under another name, with its {side.name}) and try again.")
+                        f"of the two (copy {src.name} under another name, with its {side.name}) and "
+                        "try again.")
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(src, "rb") as fin, atomic_write(target) as fout:
         shutil.copyfileobj(fin, fout)

@@ -72,7 +72,9 @@ def evaluate_clean(true_labels: Sequence[str], reason_probs: Mapping[str, np.nda
     """The combined verdict against the true labels: clean precision/recall and each reason's recall.
 
     A reason's recall here is the share of the images labelled with it that the combined verdict
-    rejects (for any reason): that is what keeps them out of the clean set.
+    rejects (for any reason): that is what keeps them out of the clean set. ``per_reason``: each
+    reason's own classifier, that reason against the rest (precision, recall, images labelled with
+    it, images it flags).
     """
     truth = np.asarray([label == clean_class for label in true_labels])
     verdict = clean_verdict(reason_probs, threshold)
@@ -82,10 +84,19 @@ def evaluate_clean(true_labels: Sequence[str], reason_probs: Mapping[str, np.nda
     labels = np.asarray(list(true_labels))
     rejected_by_reason = {r: (float(np.mean(~verdict[labels == r])) if np.any(labels == r) else None)
                           for r in reason_probs}
+    per_reason = {}
+    for reason, probs in reason_probs.items():
+        t = threshold[reason] if isinstance(threshold, Mapping) else threshold
+        flagged, true = np.asarray(probs, np.float32) >= t, labels == reason
+        hits = int(np.sum(flagged & true))
+        per_reason[reason] = {"images": int(np.sum(true)), "flagged": int(np.sum(flagged)),
+                              "precision": hits / int(np.sum(flagged)) if np.any(flagged) else None,
+                              "recall": hits / int(np.sum(true)) if np.any(true) else None}
     return {"classes": [clean_class, "reject"], "confusion": confusion, "images": int(len(truth)),
             "clean_precision": m["per_class_precision"][clean_class],
             "clean_recall": m["per_class_recall"][clean_class],
             "balanced_accuracy": m["balanced_accuracy"], "reason_recall": rejected_by_reason,
+            "per_reason": per_reason,
             "threshold": dict(threshold) if isinstance(threshold, Mapping) else threshold}
 
 
@@ -161,6 +172,18 @@ def read_reason_group(path: str | os.PathLike) -> dict[str, Any]:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UserError(f"Could not read the reason classifiers' list {Path(path).name} ({exc}).") from exc
+
+
+def latest_reason_group(models_dir: str | os.PathLike) -> dict[str, Any] | None:
+    """The newest ``.reasons.json`` in ``models_dir`` (with its ``path``), or None when there is none
+    or it cannot be read."""
+    groups = sorted(Path(models_dir).glob(f"*{GROUP_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in groups:
+        try:
+            return {**read_reason_group(path), "path": path}
+        except UserError:
+            continue
+    return None
 
 
 def describe_clean(holdout: Mapping[str, Any]) -> str:

@@ -22,8 +22,11 @@ from ganime_gui.core.classify.data import CLASSIFIER_PAD_COLOUR, LabelledSplit, 
 from ganime_gui.core.classify import evaluation as _evaluation
 from ganime_gui.core.classify.evaluation import REVIEW_ITEMS, from_scratch_note
 from ganime_gui.core.classify.features import FeatureCache, gather_features, gather_pixels
-from ganime_gui.core.classify.models import check_model_name, default_model_name, model_path, write_metadata
-from ganime_gui.core.jobs import Job, JobCancelled, JobEvent, ProgressFn, UserError, never_cancelled, no_progress
+from ganime_gui.core.classify.models import (MODEL_SUFFIX, check_model_name, default_model_name, model_path,
+                                             write_metadata)
+from ganime_gui.core.fsutil import commit, temp_path
+from ganime_gui.core.jobs import (Job, JobCancelled, JobEvent, ProgressFn, UserError, never_cancelled,
+                                  no_progress)
 
 MIN_DELTA = 1e-4  # a validation loss must fall by more than this to count as better
 
@@ -114,7 +117,8 @@ def make_train_job(items: Sequence[tuple[str, str]], config: TrainConfig, *, mod
                    class_names: Sequence[str] | None = None) -> Job:
     """A job ``job(progress, cancelled) -> TrainResult`` for the worker layer or the CLI."""
     def job(progress: ProgressFn, cancelled: Callable[[], bool]) -> TrainResult:
-        return train_classifier(items, config, models_dir=models_dir, cache_dir=cache_dir, label_set=label_set,
+        return train_classifier(items, config, models_dir=models_dir, cache_dir=cache_dir,
+                                label_set=label_set,
                                 model_name=model_name, class_names=class_names, progress=progress,
                                 cancelled=cancelled)
     return job
@@ -145,7 +149,8 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
     if cached:
         key = f"{clf.backbone}-{clf.input_size}-{bb.prefix_fingerprint(clf, CLASSIFIER_PAD_COLOUR)}"
         cache = FeatureCache(cache_dir, key)
-        arr, ok, stats = gather_features(clf.prefix, cache, split.train_paths + split.val_paths, clf.input_size,
+        arr, ok, stats = gather_features(clf.prefix, cache, split.train_paths + split.val_paths,
+                                         clf.input_size,
                                          progress=progress, cancelled=cancelled, spill_dir=spill_dir)
         net = clf.trainable_part
         feature_counts = {"cached": stats.cached, "computed": stats.computed, "cache_key": key}
@@ -169,17 +174,18 @@ def train_classifier(items: Sequence[tuple[str, str]], config: TrainConfig, *, m
         arr.close()
 
     progress(0, 0, f"Saving {out_path.name}", event=TrainStep("save"))
-    Path(models_dir).mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.stem}.saving.keras")  # Keras insists on the suffix
-    clf.model.save(tmp)
-    os.replace(tmp, out_path)
+    # Keras insists on the suffix; a failed save leaves no temporary file and the old model intact
+    with temp_path(models_dir, prefix=f".{out_path.stem}.", suffix=MODEL_SUFFIX) as tmp:
+        clf.model.save(tmp)
+        commit(tmp, out_path, fsync=True)
     evaluation = evaluate(split, run.best_val_probs)
     weights = bb.weights_label(config.weights)
     notes = [n for n in (from_scratch_note(weights, len(split.train_paths) + len(split.val_paths)),) if n]
     meta = {
         "name": name, "label_set": label_set, "class_names": split.class_names,
         "input_size": clf.input_size, "backbone": clf.backbone, "weights": weights,
-        "frozen_layers": clf.frozen_layers, "feature_cache": cached, "features": feature_counts, "val_accuracy": run.best.get("val_accuracy"),
+        "frozen_layers": clf.frozen_layers, "feature_cache": cached, "features": feature_counts,
+        "val_accuracy": run.best.get("val_accuracy"),
         "balanced_accuracy": evaluation["balanced_accuracy"], "only_predicts": evaluation["only_predicts"],
         "notes": notes, "val_loss": run.best.get("val_loss"), "train_accuracy": run.best.get("accuracy"),
         "best_epoch": run.best.get("epoch"), "epochs_trained": len(run.history), "stopped": run.stopped,
@@ -242,7 +248,8 @@ class _TrainingRun:
         cfg = self.config
         self._compile()
         y_train = self.split.train_labels
-        weights = np.array([self.split.class_weights[c] for c in range(len(self.split.class_names))], np.float32)
+        weights = np.array([self.split.class_weights[c] for c in range(len(self.split.class_names))],
+                           np.float32)
         n = len(x_train)
         batches = math.ceil(n / cfg.batch_size)
         total = batches * cfg.epochs
@@ -271,9 +278,10 @@ class _TrainingRun:
                 done = (epoch - 1) * batches + b + 1
                 elapsed = time.perf_counter() - started
                 eta = elapsed / done * (total - done)
-                self.progress(done, total, f"Epoch {epoch}/{cfg.epochs}, batch {b + 1}/{batches}", event=BatchEnd(
-                    epoch, cfg.epochs, b + 1, batches, float(batch_logs["loss"]), float(batch_logs["accuracy"]),
-                    logs["loss"], logs["accuracy"], eta))
+                self.progress(done, total, f"Epoch {epoch}/{cfg.epochs}, batch {b + 1}/{batches}",
+                              event=BatchEnd(epoch, cfg.epochs, b + 1, batches, float(batch_logs["loss"]),
+                                             float(batch_logs["accuracy"]), logs["loss"], logs["accuracy"],
+                                             eta))
                 if self.cancelled():
                     self.stopped = True
                     break
@@ -294,14 +302,15 @@ class _TrainingRun:
             self.history.append(record)
             done = epoch * batches
             eta = (time.perf_counter() - started) / done * (total - done)
-            self.progress(done, total, f"Epoch {epoch}/{cfg.epochs}: val accuracy {val_acc:.1%}", event=EpochEnd(
-                epoch, cfg.epochs, record["loss"], record["accuracy"], val_loss, val_acc, record["epoch_s"],
-                improved, eta))
+            self.progress(done, total, f"Epoch {epoch}/{cfg.epochs}: val accuracy {val_acc:.1%}",
+                          event=EpochEnd(epoch, cfg.epochs, record["loss"], record["accuracy"], val_loss,
+                                         val_acc, record["epoch_s"], improved, eta))
             if self.cancelled():
                 self.stopped = True
                 break
             if cfg.early_stopping_patience and since_best >= cfg.early_stopping_patience:
-                self.progress(done, total, f"Early stop: the validation loss has not improved for {since_best} "
+                self.progress(done, total,
+                              f"Early stop: the validation loss has not improved for {since_best} "
                               f"epochs; keeping epoch {self.best['epoch']}",
                               event=EarlyStop(epoch, int(self.best["epoch"]), since_best))
                 break

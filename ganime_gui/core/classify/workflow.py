@@ -21,7 +21,8 @@ from ganime_gui.core.jobs import Job, JobCancelled, ProgressFn, UserError
 from ganime_gui.core.project import Project
 
 
-def labelled_items(project: Project, catalog: Catalog, label_set: str) -> tuple[list[tuple[str, str]], list[str]]:
+def labelled_items(project: Project, catalog: Catalog,
+                   label_set: str) -> tuple[list[tuple[str, str]], list[str]]:
     """(absolute path, label) pairs of a label set, and the classes that have labels, in set order."""
     ls = catalog.label_set(label_set)
     if ls is None:
@@ -37,7 +38,8 @@ def labelled_items(project: Project, catalog: Catalog, label_set: str) -> tuple[
 
 
 @contextlib.contextmanager
-def recorded_run(catalog: Catalog, kind: str, name: str, path: str | None, config: dict[str, Any]) -> Iterator[int]:
+def recorded_run(catalog: Catalog, kind: str, name: str, path: str | None,
+                 config: dict[str, Any]) -> Iterator[int]:
     """A run row for the work inside: marked stopped or failed (with the error) if it raises."""
     run_id = catalog.add_run(kind, name, path, config)
     try:
@@ -59,7 +61,8 @@ def make_project_train_job(project: Project, label_set: str, config: TrainConfig
             name = model_name or model_files.default_model_name(label_set, config.backbone)
             with recorded_run(catalog, "classifier", name, f"models/{name}{model_files.MODEL_SUFFIX}",
                               {"label_set": label_set, **vars(config)}) as run_id:
-                result = train_classifier(items, config, models_dir=project.models_dir, cache_dir=project.cache_dir,
+                result = train_classifier(items, config, models_dir=project.models_dir,
+                                          cache_dir=project.cache_dir,
                                           label_set=label_set, model_name=name, class_names=classes,
                                           progress=progress, cancelled=cancelled)
                 register(project, catalog, model_files.read_model_info(result.model_path))
@@ -71,7 +74,8 @@ def make_project_train_job(project: Project, label_set: str, config: TrainConfig
     return job
 
 
-def make_project_reasons_job(project: Project, label_set: str, config: TrainConfig, *, clean_class: str = "clean",
+def make_project_reasons_job(project: Project, label_set: str, config: TrainConfig, *,
+                             clean_class: str = "clean",
                              name_prefix: str | None = None) -> Job:
     """One-vs-rest classifiers for every reject reason of ``label_set`` and the combined clean verdict
     (:mod:`.reasons`); each classifier is registered like any model, the whole recorded as one run."""
@@ -81,14 +85,15 @@ def make_project_reasons_job(project: Project, label_set: str, config: TrainConf
         with project.open_catalog() as catalog:
             items, classes = labelled_items(project, catalog, label_set)
             if clean_class not in classes:
-                raise UserError(f"The label set “{label_set}” has no labelled “{clean_class}” images (no reason "
-                                f"applies). Add that class to the set and label clean images too, or name the "
-                                f"class that means clean.")
+                raise UserError(f"The label set “{label_set}” has no labelled “{clean_class}” images "
+                                f"(no reason applies). Add that class to the set and label clean images "
+                                f"too, or name the class that means clean.")
             prefix = name_prefix or model_files.default_model_name(label_set, config.backbone)
             with recorded_run(catalog, "classifier", prefix, None,
                               {"label_set": label_set, "one_vs_rest": True, **vars(config)}) as run_id:
                 result = train_one_vs_rest(items, config, models_dir=project.models_dir,
-                                           cache_dir=project.cache_dir, label_set=label_set, clean_class=clean_class,
+                                           cache_dir=project.cache_dir, label_set=label_set,
+                                           clean_class=clean_class,
                                            name_prefix=prefix, progress=progress, cancelled=cancelled)
                 for trained in result.models.values():
                     register(project, catalog, model_files.read_model_info(trained.model_path))
@@ -103,7 +108,8 @@ def register(project: Project, catalog: Catalog, info: model_files.ModelInfo) ->
     if record is not None:
         return record.id
     if not info.class_names:
-        raise UserError(f"The model {info.name} has no metadata (its .json is missing): its classes are unknown.")
+        raise UserError(f"The model {info.name} has no metadata (its .json is missing): its classes are "
+                        "unknown.")
     return catalog.register_model(info.name, project.relpath(info.path), info.label_set, info.class_names,
                                   info.meta.get("backbone", "?"), info.input_size, info.val_accuracy,
                                   {"created": info.meta.get("created")})
@@ -154,7 +160,8 @@ def stored_scores(project: Project, catalog: Catalog, model_name: str) -> Scores
     if not ids:
         return None
     return Scores([str(project.abspath(files[fid][0])) for fid in ids],
-                  np.array([stored[fid] for fid in ids], np.float32).reshape(len(ids), -1), list(record.classes))
+                  np.array([stored[fid] for fid in ids], np.float32).reshape(len(ids), -1),
+                  list(record.classes))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Callable
 
 from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.catalog.sorting import HistoryStep
-from ganime_gui.core.fsutil import safe_join
+from ganime_gui.core.fsutil import atomic_path, safe_join
 from ganime_gui.core.images import file_md5, is_image_file
 from ganime_gui.core.jobs import Job, UserError, check_cancelled
 from ganime_gui.core.project import Project
@@ -61,7 +61,8 @@ def export_to_folders(project: Project, catalog: Catalog, label_set: str, out_di
                 os.link(source, dest)
                 report.linked += 1
             except OSError:  # another device, or a file system without hard links
-                shutil.copy2(source, dest)
+                with atomic_path(dest) as tmp:  # a stopped export leaves no half image behind
+                    shutil.copy2(source, tmp)
                 report.copied += 1
         progress(len(labelled), len(labelled), "Export done")
         return report

@@ -1,9 +1,9 @@
 """A model's result: what it is and how it was trained, accuracy next to balanced accuracy and the
 recall of each class, a warning when it predicts one class only, the confusion matrix, and the
-validation images it gets wrong or is least sure of (keys 1-9 relabel them: ``relabel``)."""
+validation images it gets wrong or is least sure of (the tab binds keys 1-9 there to relabel them)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
@@ -42,8 +42,6 @@ def _label(bold: bool = False, color: str | None = None) -> QLabel:
 
 
 class EvaluationView(QWidget):
-    relabel = Signal(int, list)  # digit 1-9, the selected image paths
-
     def __init__(self, jobs=None, parent=None):
         super().__init__(parent)
         self.title = _label(bold=True)
@@ -65,7 +63,6 @@ class EvaluationView(QWidget):
                                    "select and press 1–9 to relabel.")
         self.review_label.setWordWrap(True)
         self.review_grid = ImageGrid(jobs)
-        self.review_grid.digit_pressed.connect(self.relabel)
         right = QVBoxLayout()
         right.addWidget(self.review_label)
         right.addWidget(self.review_grid, 1)

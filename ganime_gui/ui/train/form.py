@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from ganime_gui.core.classify.backbones import BACKBONES, WEIGHTS_IMAGENET, weights_label
 from ganime_gui.core.classify.evaluation import FROM_SCRATCH_LABELS
+from ganime_gui.core.classify.reasons import CLEAN
 from ganime_gui.core.classify.train import TrainConfig
 from ganime_gui.core.jobs import UserError
 
@@ -47,9 +48,26 @@ class TrainForm(QWidget):
         self.label_set_combo.currentTextChanged.connect(self.label_set_changed)
         self.counts_label = QLabel("Open a project and label images in the Sort tab.")
         self.counts_label.setWordWrap(True)
+        self.per_reason_check = QCheckBox("One classifier per reason")
+        self.per_reason_check.setToolTip(
+            f"For a label set of reject reasons plus “{CLEAN}” (such as “reasons”): each reason gets a "
+            f"classifier of its own, that reason against the rest, and an image is {CLEAN} when no "
+            "reason applies; all are measured on labels held out from training")
+        self.per_reason_check.setEnabled(False)
         form.addRow("Label set", self.label_set_combo)
         form.addRow(self.counts_label)
+        form.addRow(self.per_reason_check)
         return box
+
+    def set_classes(self, classes) -> None:
+        """The chosen label set's classes: one classifier per reason needs a clean class and a reason."""
+        possible = CLEAN in classes and len(classes) >= 2
+        self.per_reason_check.setEnabled(possible)
+        if not possible:
+            self.per_reason_check.setChecked(False)
+
+    def one_per_reason(self) -> bool:
+        return self.per_reason_check.isEnabled() and self.per_reason_check.isChecked()
 
     def _model_box(self) -> QGroupBox:
         box = QGroupBox("Model")
@@ -143,10 +161,13 @@ class TrainForm(QWidget):
     # -- reading and writing the form ------------------------------------------------------------
     def set_form(self, *, label_set: str | None = None, backbone: str | None = None,
                  weights: str | None = None, size: int | None = None, batch: int | None = None,
-                 epochs: int | None = None, patience: int | None = None, frozen: int | None = None) -> None:
+                 epochs: int | None = None, patience: int | None = None, frozen: int | None = None,
+                 per_reason: bool | None = None) -> None:
         """Fill the form (scripts, tests, the demo); ``weights`` is 'imagenet', 'none' or 'file'."""
         if label_set is not None:
             self.label_set_combo.setCurrentText(label_set)
+        if per_reason is not None:
+            self.per_reason_check.setChecked(per_reason)
         if backbone is not None and self.backbone_combo.findData(backbone) >= 0:
             self.backbone_combo.setCurrentIndex(self.backbone_combo.findData(backbone))
         if weights is not None:

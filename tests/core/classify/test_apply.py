@@ -58,15 +58,21 @@ def test_near_threshold_orders_by_distance():
     assert near[0][1] == pytest.approx(0.52)
 
 
+def _pngs(folder, count, mode=None) -> list[str]:
+    folder.mkdir()
+    paths = []
+    for i in range(count):
+        p = folder / f"{i}.png"
+        Image.new("RGB", (4, 4), (i, 0, 0)).save(p)
+        if mode is not None:
+            os.chmod(p, mode)
+        paths.append(str(p))
+    return paths
+
+
 @pytest.mark.parametrize("link", [False, True])
 def test_split_into_folders_copies_or_links_and_never_deletes(tmp_path, link):
-    src = tmp_path / "src"
-    src.mkdir()
-    paths = []
-    for i in range(4):
-        p = src / f"{i}.png"
-        Image.new("RGB", (4, 4), (i, 0, 0)).save(p)
-        paths.append(str(p))
+    paths = _pngs(tmp_path / "src", 4)
     probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]])
     out = tmp_path / "out"
     (out / "not_chibi").mkdir(parents=True)
@@ -100,3 +106,60 @@ def test_models_folder_list_rename_delete(trained_model, tmp_path):
         find_model(models, "tiny-chibi")
     delete_model(models, "chibi v2")
     assert list_models(models) == [] and not any(models.iterdir())
+
+
+def test_a_copy_stopped_midway_leaves_no_half_image_and_copies_get_the_umask_mode(tmp_path, monkeypatch):
+    import shutil
+
+    from ganime_gui.core.fsutil import file_mode
+
+    src = tmp_path / "src"
+    paths = _pngs(src, 2, mode=0o600)  # e.g. downloads kept private: the copies still get the umask's mode
+    probs = np.array([[0.9, 0.1], [0.1, 0.9]])
+    out = tmp_path / "out"
+    real_copy = shutil.copy2
+
+    def copy_then_die(a, b):
+        with open(b, "wb") as f:
+            f.write(b"\x89PNG half")
+        raise KeyboardInterrupt  # the process is stopped in the middle of the copy
+
+    monkeypatch.setattr(shutil, "copy2", copy_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        split_into_folders(paths, probs, ["chibi", "not_chibi"], out, threshold=0.5)
+    assert os.listdir(out / "chibi") == []  # neither the half image nor a temporary file
+    monkeypatch.setattr(shutil, "copy2", real_copy)
+    counts = split_into_folders(paths, probs, ["chibi", "not_chibi"], out, threshold=0.5)
+    assert counts == {"chibi": 1, "not_chibi": 1}  # copied now, not counted 'already there'
+    copy = out / "chibi" / "0.png"
+    assert copy.read_bytes() == (src / "0.png").read_bytes()
+    assert copy.stat().st_mode & 0o777 == file_mode()
+
+
+def test_feature_cache_entries_are_written_whole_with_the_umask_mode(tmp_path, monkeypatch):
+    from ganime_gui.core.classify.features import FeatureCache
+    from ganime_gui.core.fsutil import file_mode
+
+    cache = FeatureCache(tmp_path / "cache", "key")
+    cache.save("abc", np.ones(3, np.float32))
+    assert cache.load("abc").tolist() == [1.0, 1.0, 1.0]
+    assert cache.path_for("abc").stat().st_mode & 0o777 == file_mode()  # was mkstemp's 0600
+
+    def fail(*args, **kwargs):
+        raise OSError("disk trouble")
+
+    monkeypatch.setattr(np, "save", fail)
+    with pytest.raises(OSError):
+        cache.save("def", np.ones(3, np.float32))
+    assert sorted(p.name for p in cache.dir.iterdir()) == ["abc.npy"] and cache.count() == 1
+
+
+def test_the_models_list_skips_the_temporary_file_of_a_save_under_way(trained_model, tmp_path):
+    import shutil
+
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(trained_model.model_path, models / "m.keras")
+    shutil.copy(trained_model.model_path.with_suffix(".json"), models / "m.json")
+    (models / ".m.x1y2.keras").write_bytes(b"a save under way")
+    assert [m.name for m in list_models(models)] == ["m"]

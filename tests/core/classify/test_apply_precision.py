@@ -83,7 +83,8 @@ def test_tensorflow_import_leaves_the_collector_on_with_its_objects_frozen():
 
 
 @pytest.mark.parametrize("cached", [True, False])
-def test_mixed_precision_training_saves_a_float32_model_with_the_trained_weights(small_items, tmp_path, cached):
+def test_mixed_precision_training_saves_a_float32_model_with_the_trained_weights(small_items, tmp_path,
+                                                                                 cached):
     from ganime_gui.core.classify.train import TrainConfig, train_classifier
 
     cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, frozen_layers=5 if cached else 0,
@@ -94,6 +95,7 @@ def test_mixed_precision_training_saves_a_float32_model_with_the_trained_weights
     assert {layer.dtype_policy.name for layer in net.layers} == {"float32"}
     # the saved float32 model scores the validation images as the bfloat16 copy did when it was best
     paths = [item["path"] for item in result.evaluation["wrong"] + result.evaluation["least_sure"]]
-    expected = {item["path"]: item["probabilities"] for item in result.evaluation["wrong"] + result.evaluation["least_sure"]}
+    reviewed = result.evaluation["wrong"] + result.evaluation["least_sure"]
+    expected = {item["path"]: item["probabilities"] for item in reviewed}
     got = apply_classifier(result.model_path, paths, keras_model=net, precision="float32")
     np.testing.assert_allclose(got.probabilities, [expected[p] for p in got.paths], atol=MAX_SCORE_DIFF)

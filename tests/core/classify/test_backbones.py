@@ -4,7 +4,8 @@ import sys
 import numpy as np
 import pytest
 
-from ganime_gui.core.classify.backbones import BACKBONES, build_backbone, build_classifier, default_frozen_layers
+from ganime_gui.core.classify.backbones import (BACKBONES, build_backbone, build_classifier,
+                                                default_frozen_layers)
 from ganime_gui.core.jobs import UserError
 
 VGG16_BLOCKS_1_TO_4 = ["pixels",
@@ -16,9 +17,11 @@ VGG16_BLOCKS_1_TO_4 = ["pixels",
 
 def test_importing_the_classifier_package_does_not_import_tensorflow():
     code = ("import sys, ganime_gui.core.classify.data, ganime_gui.core.classify.backbones, "
-            "ganime_gui.core.classify.features, ganime_gui.core.classify.train, ganime_gui.core.classify.apply, "
-            "ganime_gui.core.classify.models, ganime_gui.core.classify.workflow, "
-            "ganime_gui.core.classify.weights, ganime_gui.core.classify.evaluation; print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+            "ganime_gui.core.classify.features, ganime_gui.core.classify.train, "
+            "ganime_gui.core.classify.apply, ganime_gui.core.classify.models, "
+            "ganime_gui.core.classify.workflow, "
+            "ganime_gui.core.classify.weights, ganime_gui.core.classify.evaluation; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -15,7 +15,8 @@ def project_dir(tmp_path):
 
 
 def test_train_classifier_then_classify_and_split(project_dir, tmp_path, capsys):
-    code = main(["train-classifier", "--project", str(project_dir), "--label-set", "chibi", "--backbone", "tiny_cnn",
+    code = main(["train-classifier", "--project", str(project_dir), "--label-set", "chibi", "--backbone",
+                 "tiny_cnn",
                  "--weights", "none", "--epochs", "2", "--size", "48", "--name", "cli-model", "--quiet"])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -43,8 +44,10 @@ def test_user_errors_exit_2_with_a_message(project_dir, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_classify_with_a_model_of_another_project_copies_it_in_or_refuses_in_words(project_dir, tmp_path, capsys):
-    assert main(["train-classifier", "--project", str(project_dir), "--label-set", "chibi", "--backbone", "tiny_cnn",
+def test_classify_with_a_model_of_another_project_copies_it_in_or_refuses_in_words(project_dir, tmp_path,
+                                                                                   capsys):
+    assert main(["train-classifier", "--project", str(project_dir), "--label-set", "chibi", "--backbone",
+                 "tiny_cnn",
                  "--weights", "none", "--epochs", "1", "--size", "48", "--name", "theirs", "--quiet"]) == 0
     other = labelled_figure_project(tmp_path / "other", 12, 4, labelled=0)[0].root
     source = project_dir / "models" / "theirs.keras"
@@ -53,8 +56,10 @@ def test_classify_with_a_model_of_another_project_copies_it_in_or_refuses_in_wor
     assert "Stored 12 predictions of theirs" in capsys.readouterr().out
     copied = json.loads((other / "models" / "theirs.json").read_text())
     assert (other / "models" / "theirs.keras").read_bytes() == source.read_bytes()
-    assert copied["class_names"] == ["chibi", "not_chibi"] and copied["imported_from"] == str(source.resolve())
-    assert main(["classify", "--project", str(other), "--model", str(source), "--quiet"]) == 0  # same model: reused
+    assert copied["class_names"] == ["chibi", "not_chibi"]
+    assert copied["imported_from"] == str(source.resolve())
+    # the same model: reused
+    assert main(["classify", "--project", str(other), "--model", str(source), "--quiet"]) == 0
 
     lonely = tmp_path / "lonely" / "theirs.keras"  # without its sidecar
     lonely.parent.mkdir()
@@ -67,7 +72,8 @@ def test_classify_with_a_model_of_another_project_copies_it_in_or_refuses_in_wor
     (other / "models" / "theirs.keras").write_bytes(b"another model of the same name")
     assert main(["classify", "--project", str(other), "--model", str(lonely), "--quiet"]) == 2
     assert "already has a different model named 'theirs'" in capsys.readouterr().err
-    assert main(["classify", "--project", str(other), "--model", str(tmp_path / "nope.keras"), "--quiet"]) == 2
+    assert main(["classify", "--project", str(other), "--model", str(tmp_path / "nope.keras"),
+                 "--quiet"]) == 2
     assert "There is no model file at" in capsys.readouterr().err
     assert main(["classify", "--project", str(other), "--model", "theirs", "--quiet"]) == 2  # the damaged one
     err = capsys.readouterr().err
@@ -77,15 +83,18 @@ def test_classify_with_a_model_of_another_project_copies_it_in_or_refuses_in_wor
 def test_train_classifier_one_vs_rest_on_a_reason_label_set(tmp_path, capsys):
     project, rows = labelled_figure_project(tmp_path, 40, 9, labelled=0)
     with project.open_catalog() as catalog:
-        catalog.create_label_set("reasons", ["clean", "chibi"])
+        assert catalog.label_set("reasons").classes[:2] == ("clean", "chibi")  # shipped with every project
         for label, other in (("chibi", "not_chibi"), ("clean", None)):
             ids = [r["file_id"] for r in rows if (label == "chibi") == bool(int(r["chibi"]))]
             catalog.apply_label_changes("reasons", ids, label)
             if other:
                 catalog.apply_label_changes("chibi", ids, label)
-                catalog.apply_label_changes("chibi", [r["file_id"] for r in rows if r["file_id"] not in ids], other)
-    code = main(["train-classifier", "--project", str(project.root), "--label-set", "reasons", "--one-vs-rest",
-                 "--backbone", "tiny_cnn", "--weights", "none", "--epochs", "2", "--size", "48", "--name", "rs",
+                catalog.apply_label_changes("chibi", [r["file_id"] for r in rows if r["file_id"] not in ids],
+                                            other)
+    code = main(["train-classifier", "--project", str(project.root), "--label-set", "reasons",
+                 "--one-vs-rest",
+                 "--backbone", "tiny_cnn", "--weights", "none", "--epochs", "2", "--size", "48", "--name",
+                 "rs",
                  "--quiet"])
     out = capsys.readouterr().out
     assert code == 0, out

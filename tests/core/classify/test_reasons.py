@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ganime_gui.core.classify.reasons import (ReasonStarted, clean_verdict, describe_clean, evaluate_clean,
-                                              one_vs_rest_items, read_reason_group, train_one_vs_rest)
+                                              latest_reason_group, one_vs_rest_items, read_reason_group,
+                                              train_one_vs_rest)
 from ganime_gui.core.classify.train import TrainConfig
 from ganime_gui.core.jobs import UserError
 
@@ -47,6 +48,12 @@ def test_clean_means_no_reason_reaches_its_threshold():
     assert ev["confusion"] == [[1, 0], [1, 2]]  # rows: true clean / reject; columns: verdict clean / reject
     assert ev["clean_precision"] == 0.5 and ev["clean_recall"] == 1.0
     assert ev["reason_recall"] == {"chibi": 0.5, "more_than_one": 1.0}
+    # each reason's own classifier: chibi flags image 0 (a chibi), more_than_one flags image 1 (right)
+    assert ev["per_reason"]["chibi"] == {"images": 2, "flagged": 1, "precision": 1.0, "recall": 0.5}
+    assert ev["per_reason"]["more_than_one"] == {"images": 1, "flagged": 1, "precision": 1.0, "recall": 1.0}
+    low = evaluate_clean(["chibi", "more_than_one", "clean", "chibi"], probs, threshold=0.35)
+    assert low["per_reason"]["chibi"] == {"images": 2, "flagged": 2, "precision": 1.0, "recall": 1.0}
+    assert low["per_reason"]["more_than_one"]["precision"] == 0.5  # flags image 3, a chibi, too
     with pytest.raises(UserError):
         clean_verdict({})
 
@@ -57,7 +64,8 @@ def test_one_pass_of_labels_trains_every_reason_and_a_clean_verdict(reason_items
     assert min(counts.values()) >= 40, counts  # every reason and clean are well represented
     events = []
     cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, batch_size=16, epochs=25)
-    result = train_one_vs_rest(reason_items, cfg, models_dir=tmp_path / "models", cache_dir=tmp_path / "cache",
+    result = train_one_vs_rest(reason_items, cfg, models_dir=tmp_path / "models",
+                               cache_dir=tmp_path / "cache",
                                label_set="reasons", name_prefix="r",
                                progress=lambda d, t, m="", **e: events.append(e.get("event")))
     assert [e.reason for e in events if isinstance(e, ReasonStarted)] == ["chibi", "flashy_background",
@@ -65,7 +73,8 @@ def test_one_pass_of_labels_trains_every_reason_and_a_clean_verdict(reason_items
     for reason, trained in result.models.items():
         assert trained.metadata["class_names"] == [reason, f"not_{reason}"]
         assert trained.model_path.name == f"r-{reason}.keras"
-        assert trained.evaluation["balanced_accuracy"] >= 0.8, (reason, trained.evaluation["per_class_recall"])
+        assert trained.evaluation["balanced_accuracy"] >= 0.8, (
+            reason, trained.evaluation["per_class_recall"])
     held = result.holdout
     assert held["images"] == len(result.holdout_paths) >= 60
     # none of the held-out images was trained or validated on by any reason's classifier
@@ -77,6 +86,8 @@ def test_one_pass_of_labels_trains_every_reason_and_a_clean_verdict(reason_items
     assert held["clean_precision"] >= 0.8 and held["clean_recall"] >= 0.7, held
     assert "Clean verdict on" in describe_clean(held)
     group = read_reason_group(result.group_path)
+    assert latest_reason_group(tmp_path / "models")["path"] == result.group_path
+    assert set(group["holdout"]["per_reason"]) == set(result.models)
     assert group["models"] == {"chibi": "r-chibi", "flashy_background": "r-flashy_background",
                                "more_than_one": "r-more_than_one"}
     assert json.loads(result.group_path.read_text())["holdout"]["confusion"] == held["confusion"]
@@ -84,4 +95,5 @@ def test_one_pass_of_labels_trains_every_reason_and_a_clean_verdict(reason_items
 
 def test_without_clean_images_it_says_what_to_label():
     with pytest.raises(UserError, match="No image is labelled 'clean'"):
-        train_one_vs_rest([("a", "chibi"), ("b", "more_than_one")], TrainConfig(), models_dir="m", cache_dir="c")
+        train_one_vs_rest([("a", "chibi"), ("b", "more_than_one")], TrainConfig(), models_dir="m",
+                          cache_dir="c")

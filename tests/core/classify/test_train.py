@@ -24,7 +24,10 @@ def test_tiny_cnn_from_scratch_learns_chibi_vs_not_chibi(chibi_items, tmp_path):
 
     def progress(done, total, message="", **extra):
         event = extra.get("event")
-        (batches if isinstance(event, BatchEnd) else epochs if isinstance(event, EpochEnd) else []).append(event)
+        if isinstance(event, BatchEnd):
+            batches.append(event)
+        elif isinstance(event, EpochEnd):
+            epochs.append(event)
 
     cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=64, epochs=15, batch_size=16, seed=0,
                       early_stopping_patience=0)
@@ -58,7 +61,8 @@ def test_feature_cache_training_matches_end_to_end(small_items, tmp_path, monkey
     from ganime_gui.core.classify import features
 
     monkeypatch.setattr(features, "FEATURE_DTYPE", np.dtype(dtype))
-    common = dict(backbone="tiny_cnn", weights=None, input_size=48, frozen_layers=5, epochs=epochs, batch_size=8,
+    common = dict(backbone="tiny_cnn", weights=None, input_size=48, frozen_layers=5, epochs=epochs,
+                  batch_size=8,
                   dropout=0.0, flip_augment=False, seed=11)
     runs = {}
     for cached in (True, False):
@@ -76,7 +80,8 @@ def test_feature_cache_training_matches_end_to_end(small_items, tmp_path, monkey
 
 
 def test_retraining_computes_only_new_images(small_items, tmp_path):
-    cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, frozen_layers=5, epochs=1, batch_size=16)
+    cfg = TrainConfig(backbone="tiny_cnn", weights=None, input_size=48, frozen_layers=5, epochs=1,
+                      batch_size=16)
     first = train_classifier(small_items[:40], cfg, models_dir=tmp_path / "m", cache_dir=tmp_path / "c")
     again = train_classifier(small_items[:50], cfg, models_dir=tmp_path / "m", cache_dir=tmp_path / "c")
     assert first.metadata["features"] == {**first.metadata["features"], "cached": 0, "computed": 40}
@@ -84,7 +89,8 @@ def test_retraining_computes_only_new_images(small_items, tmp_path):
     # a copy of an image under another name has the same content hash: no new computation
     copy = tmp_path / "copy.png"
     shutil.copy(small_items[0][0], copy)
-    third = train_classifier(small_items[:50] + [(str(copy), small_items[0][1])], cfg, models_dir=tmp_path / "m",
+    third = train_classifier(small_items[:50] + [(str(copy), small_items[0][1])], cfg,
+                             models_dir=tmp_path / "m",
                              cache_dir=tmp_path / "c")
     assert third.metadata["features"]["computed"] == 0
 

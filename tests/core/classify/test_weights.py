@@ -59,9 +59,11 @@ def test_the_same_files_and_folder_as_keras(monkeypatch, tmp_path):
     assert w.imagenet_file("vgg16", 224).url == (
         "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
         "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
-    assert w.imagenet_file("mobilenet_v2", 128).filename == "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_128_no_top.h5"
+    assert (w.imagenet_file("mobilenet_v2", 128).filename
+            == "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_128_no_top.h5")
     assert w.imagenet_file("mobilenet_v2", 100).filename.endswith("_1.0_224_no_top.h5")  # Keras's fallback
-    assert w.imagenet_file("efficientnet_b0", 224).url == "https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5"
+    assert (w.imagenet_file("efficientnet_b0", 224).url
+            == "https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5")
     assert w.imagenet_file("resnet50", 224).filename == "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
     with pytest.raises(UserError, match="no ImageNet weights"):
         w.imagenet_file("tiny_cnn", 64)
@@ -74,7 +76,8 @@ def test_download_streams_with_progress_into_the_keras_folder_once(server, tmp_p
     file = _serve(server, "mobilenet_v2", 96)
     monkeypatch.setattr(w, "REPORT_EVERY", 1 << 19)
     events = []
-    path = w.ensure_imagenet_weights("mobilenet_v2", 96, progress=lambda d, t, m="", **e: events.append(e["event"]))
+    path = w.ensure_imagenet_weights("mobilenet_v2", 96,
+                                     progress=lambda d, t, m="", **e: events.append(e["event"]))
     assert path == tmp_path / "keras" / "models" / file.filename and path.read_bytes() == PAYLOAD
     assert all(isinstance(e, w.WeightsDownload) and e.total == len(PAYLOAD) for e in events)
     done = [e.done for e in events]
@@ -119,7 +122,8 @@ def test_offline_names_the_file_and_the_folder(monkeypatch, tmp_path):
         build_backbone("mobilenet_v2", "imagenet", 96)
     text = str(err.value)
     assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5" in text
-    assert str(tmp_path / "keras" / "models") in text and "Load weights file" in text and "weights: none" in text
+    assert str(tmp_path / "keras" / "models") in text
+    assert "Load weights file" in text and "weights: none" in text
 
 
 def test_the_downloaded_file_is_what_keras_loads(server, tmp_path):
@@ -127,4 +131,5 @@ def test_the_downloaded_file_is_what_keras_loads(server, tmp_path):
     with pytest.raises(UserError, match="does not fit MobileNetV2") as err:
         build_backbone("mobilenet_v2", "imagenet", 96)
     assert len(server.requests) == 1
-    assert str(tmp_path / "keras" / "models" / file.filename) in str(err.value) and "Delete it" in str(err.value)
+    assert str(tmp_path / "keras" / "models" / file.filename) in str(err.value)
+    assert "Delete it" in str(err.value)

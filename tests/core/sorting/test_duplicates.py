@@ -12,7 +12,8 @@ def test_generated_near_duplicates_are_grouped_with_their_originals(sorted_proje
     expected = {}
     for r in rows:
         if r["near_duplicate_of"]:
-            expected.setdefault(by_name[r["near_duplicate_of"]], {by_name[r["near_duplicate_of"]]}).add(r["file_id"])
+            expected.setdefault(by_name[r["near_duplicate_of"]],
+                                {by_name[r["near_duplicate_of"]]}).add(r["file_id"])
     found = [set(g.members) for g in groups]
     for members in expected.values():
         assert any(members <= g for g in found), (members, found)

@@ -40,3 +40,34 @@ def test_export_then_import_round_trip(sorted_project, tmp_path):
     catalog.undo_label_step()  # the import is one step
     assert catalog.labels("chibi") == {}
     assert all(project.abspath(catalog.file(i).path).is_file() for i in ids)
+
+
+def test_a_copied_export_stopped_midway_leaves_no_half_image(sorted_project, tmp_path, monkeypatch):
+    from ganime_gui.core.fsutil import file_mode
+
+    project, catalog, rows = sorted_project
+    catalog.apply_label_changes("chibi", [rows[0]["file_id"]], "chibi")
+
+    def no_links(a, b):
+        raise OSError("another device")
+
+    def copy_then_die(a, b):
+        with open(b, "wb") as f:
+            f.write(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(shutil, "copy2", copy_then_die)
+    out = tmp_path / "export"
+    try:
+        run(export_to_folders(project, catalog, "chibi", out))
+    except KeyboardInterrupt:
+        pass
+    assert list((out / "chibi").iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(os, "link", no_links)
+    report = run(export_to_folders(project, catalog, "chibi", out))
+    assert report.copied == 1 and report.already_there == 0
+    (copy,) = (out / "chibi").iterdir()
+    assert copy.read_bytes() == project.abspath(catalog.file(rows[0]["file_id"]).path).read_bytes()
+    assert copy.stat().st_mode & 0o777 == file_mode()
