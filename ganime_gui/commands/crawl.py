@@ -9,10 +9,12 @@ Running the same command again on the same project resumes an unfinished crawl o
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import sys
 
 from ganime_gui.commands.terminal import StatusLine, progress_bar, run_until_stopped
-from ganime_gui.core.jobs import UserError
+from ganime_gui.core.jobs import JobCancelled, UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,9 +100,20 @@ def run(args: argparse.Namespace) -> int:
                          credentials=credentials, options=options, progress=report,
                          cancelled=cancelled, resume_job=args.resume, continue_same=not args.new)
 
-    outcome, _ = run_until_stopped(
-        job,
-        status, "Stopping after the downloads in flight; resume with --resume")
+    from ganime_gui.logs import attach_project_log
+    attach_project_log(project.log_path)   # tracebacks go to the project's log, not the terminal
+    try:
+        outcome, _ = run_until_stopped(
+            job, status, "Stopping after the downloads in flight; resume by running the same "
+                         "command again")
+    except (UserError, JobCancelled, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one line here, the details in the log
+        logging.getLogger("ganime.crawl").exception("crawl failed")
+        print(f"ganime crawl: failed on an unexpected error ({type(exc).__name__}: {exc}). The "
+              f"details are in {project.log_path}; running the same command again resumes.",
+              file=sys.stderr)
+        return 1
     print(f"Crawl {outcome.job_id}: {outcome.reason}")
     return outcome.exit_code
 

@@ -77,7 +77,7 @@ def import_folder(project: Project, catalog: Catalog, folder: str | Path,
         except OSError as exc:
             result.skipped.append(f"{path.name}: {exc.strerror or exc}")
         except Exception as exc:  # noqa: BLE001 - one odd file never stops an import
-            log.warning("import %s failed", path, exc_info=True)
+            log.info("import %s failed", path, exc_info=True)
             result.skipped.append(f"{path.name}: {type(exc).__name__}: {exc}")
         progress(i, len(files), f"Importing {path.name}")
     progress(len(files), len(files), result.describe())

@@ -80,7 +80,8 @@ class CrawlTab(QWidget):
         # The parts tests, the demo and the main window reach for.
         f, m = self.form, self.monitor
         self.tags, self.delay, self.concurrency, self.limit = f.tags, f.delay, f.concurrency, f.limit
-        self.site_combo, self.min_height, self.size_original = f.site_combo, f.min_height, f.size_original
+        self.site_combo, self.base_url = f.site_combo, f.base_url
+        self.min_height, self.size_original = f.min_height, f.size_original
         self.rating_checks, self.type_checks = f.rating_checks, f.type_checks
         self.log_view, self.counts_label, self.strip = m.log_view, m.counts_label, m.strip
         self.state_label, self.progress = m.state_label, m.progress

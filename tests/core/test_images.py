@@ -84,3 +84,10 @@ def test_a_truncated_jpeg_is_found_by_decoding(tmp_path):
     notes.write_bytes(b"not an image")
     with pytest.raises(ImageRejected):
         open_image(notes)
+
+
+def test_the_classifier_loader_skips_a_bomb_instead_of_decoding_it(tmp_path):
+    from ganime_gui.core.classify.data import load_image_array
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(bomb_png("classifier"))
+    assert load_image_array(bomb, 64) is None

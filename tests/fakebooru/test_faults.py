@@ -195,3 +195,18 @@ def test_challenge_only_browser_like_agents_as_danbooru_does():
         tool = requests.get(url, headers={"User-Agent": "ganime-studio/0.1"})
     assert browser.status_code == 403 and browser.headers["cf-mitigated"] == "challenge"
     assert tool.status_code == 200
+
+
+def test_verbose_logs_every_request(capsys):
+    import requests as _requests
+
+    from ganime_gui.fakebooru.server import FakeBooruServer
+    server = FakeBooruServer("safebooru", posts=5, quiet=False).start()
+    try:
+        _requests.get(f"{server.base_url}/index.php?page=dapi&s=post&q=index&json=1", timeout=10)
+        _requests.get(f"{server.base_url}/nothing-here", timeout=10)
+    finally:
+        server.shutdown()
+    err = capsys.readouterr().err
+    assert '"GET /index.php?page=dapi&s=post&q=index&json=1 HTTP/1.1" 200' in err
+    assert '"GET /nothing-here HTTP/1.1" 404' in err

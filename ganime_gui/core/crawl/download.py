@@ -112,7 +112,7 @@ def download_post(client: HttpClient, adapter: SiteAdapter, post: Post, images_d
             if is_disk_full(exc):
                 raise DiskFull(f"The disk is full: could not save post {post.id}'s file. Free "
                                f"some space and resume the crawl; nothing saved was lost.") from exc
-            log.warning("post %s: unexpected %s", post.id, type(exc).__name__, exc_info=True)
+            log.info("post %s: unexpected %s", post.id, type(exc).__name__, exc_info=True)
             raise DownloadFailed(f"{type(exc).__name__}: {_sentence(str(exc))}") from exc
     raise DownloadFailed(f"{last} (gave up after {attempts} tries)")
 

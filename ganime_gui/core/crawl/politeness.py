@@ -161,20 +161,18 @@ class Politeness:
                     self._gates[host] = DownloadGate(downloads_per_host)
 
     def limiter(self, url: str) -> HostLimiter:
-        host = host_of(url)
-        with self._lock:
-            limiter = self._hosts.get(host)
-            if limiter is None:
-                limiter = self._hosts[host] = HostLimiter(self.interval_s)
-            return limiter
+        return self._for_host(self._hosts, url, lambda: HostLimiter(self.interval_s))
 
     def gate(self, url: str) -> DownloadGate:
+        return self._for_host(self._gates, url, lambda: DownloadGate(self.downloads_per_host))
+
+    def _for_host(self, table: dict, url: str, make):
         host = host_of(url)
         with self._lock:
-            gate = self._gates.get(host)
-            if gate is None:
-                gate = self._gates[host] = DownloadGate(self.downloads_per_host)
-            return gate
+            found = table.get(host)
+            if found is None:
+                found = table[host] = make()
+            return found
 
     def wait_turn(self, url: str, cancelled: CancelledFn = never_cancelled) -> None:
         delay = self.limiter(url).reserve()

@@ -49,9 +49,18 @@ def test_one_bad_post_fails_alone_and_the_crawl_goes_on(fakebooru, project, faul
     assert max(_file_requests(booru).values()) == 1
     assert booru.stats["file"] <= POSTS + len(bad) * 6
     assert_files_match_names(project)
-    # A resume tries the failed posts again (a bounded number of times) and does not crash.
-    again = crawl(project, booru, options=fast_options(page_size=25))
-    assert again.state == "done" and again.stats.failed == len(bad)
+    # A resume tries the failed posts again, a bounded number of times, and never crashes.
+    for round_ in range(3):
+        booru.stats.reset()
+        lines = []
+        again = crawl(project, booru, options=fast_options(page_size=25), resume_job=out.job_id,
+                      progress=lambda d, t, m="", event=None, **kw: lines.extend(event.lines))
+        assert again.state == "done" and again.stats.failed == len(bad)
+        assert again.stats.downloaded == POSTS - len(bad)
+        assert booru.stats["api"] == 0                      # nothing listed again
+        retried = any(f"Trying the {len(bad)} posts that failed" in line for line in lines)
+        assert retried == (round_ < 2), (round_, lines)
+        assert booru.stats["file"] <= (len(bad) * 6 if retried else 0)
 
 
 def test_exact_reposts_download_each_file_once(fakebooru, project):
