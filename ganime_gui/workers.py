@@ -388,7 +388,8 @@ def run_in_background(fn: Callable, *args: Any, on_result: Callable | None = Non
 async def call_async(fn: Callable, *args: Any) -> Any:
     """``await`` one blocking call from a coroutine on the qasync loop: it runs on the shared pool
     and the coroutine resumes on the UI thread with its result (or its exception)."""
-    future = asyncio.get_running_loop().create_future()
+    # The loop a task runs on (qasync's, which a test may spin through Qt without run_forever).
+    future = asyncio.get_event_loop().create_future()
 
     def settle(setter: Callable, value: Any) -> None:
         if not future.done():  # the awaiting task may have been cancelled
@@ -397,3 +398,44 @@ async def call_async(fn: Callable, *args: Any) -> Any:
     run_in_background(fn, *args, on_result=lambda v: settle(future.set_result, v),
                       on_error=lambda e: settle(future.set_exception, e))
     return await future
+
+
+def app_loop() -> asyncio.AbstractEventLoop | None:
+    """The qasync loop the app (or a test) installed on this thread, or None."""
+    import qasync
+
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return None
+    return loop if isinstance(loop, qasync.QEventLoop) and not loop.is_closed() else None
+
+
+def run_as_task(fn: Callable, *args: Any, on_result: Callable, on_error: Callable | None = None,
+                receiver: QObject | None = None):
+    """Light network I/O (a tag lookup, a count) as an asyncio task on the app's qasync loop: the
+    blocking call runs on the shared pool (:func:`call_async`) and ``on_result``/``on_error`` run
+    on the UI thread, unless ``receiver`` went away. Without a qasync loop (a script, a test that
+    installed none) it is a plain :func:`run_in_background` call."""
+    loop = app_loop()
+    if loop is None:
+        return run_in_background(fn, *args, on_result=on_result, on_error=on_error, receiver=receiver)
+    ref = None if receiver is None else weakref.ref(receiver)
+
+    def receiver_alive() -> bool:
+        return ref is None or (ref() is not None and alive(ref()))
+
+    async def call() -> None:
+        try:
+            value = await call_async(fn, *args)
+        except Exception as exc:  # noqa: BLE001 - handed to on_error, like a pool call's
+            if receiver_alive():
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    log.warning("background call failed: %s", exc)
+            return
+        if receiver_alive():
+            on_result(value)
+
+    return loop.create_task(call())

@@ -310,3 +310,30 @@ def test_what_a_call_holds_is_released_on_the_ui_thread_even_when_only_the_call_
     qtbot.waitUntil(lambda: len(destroyed_on) == 60, timeout=10000)
     assert len(pinged) == 60
     assert set(destroyed_on) == {ui}
+
+
+def test_run_as_task_runs_on_the_qasync_loop_and_skips_a_receiver_that_went_away(qapp):
+    import qasync
+    from PySide6.QtCore import QObject
+
+    from ganime_gui.workers import run_as_task
+
+    ui = threading.get_ident()
+    got, errors, dropped = [], [], []
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        keeper, goner = QObject(), QObject()
+        tasks = [run_as_task(threading.get_ident, receiver=keeper,
+                             on_result=lambda v: got.append((v, threading.get_ident()))),
+                 run_as_task(lambda: 1 / 0, receiver=keeper, on_result=got.append, on_error=errors.append),
+                 run_as_task(time.sleep, 0.2, receiver=goner, on_result=dropped.append)]
+        assert all(isinstance(t, asyncio.Task) for t in tasks)  # asyncio tasks, not pool calls
+        goner.deleteLater()
+        loop.run_until_complete(asyncio.wait_for(asyncio.gather(*tasks), 10))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert len(got) == 1 and got[0][0] != ui and got[0][1] == ui
+    assert len(errors) == 1 and isinstance(errors[0], ZeroDivisionError)
+    assert dropped == []

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QLabel, QListView, QListWidget, QListWidgetItem, 
 from ganime_gui.core.crawl.events import CrawlReport
 from ganime_gui.core.crawl.stats import CrawlStats
 from ganime_gui.core.timefmt import format_eta
-from ganime_gui.ui.widgets.background import run_in_background
+from ganime_gui.workers import run_in_background
 
 STRIP_SIZE = 30            # thumbnails kept in the live strip
 THUMB_PX = 96
@@ -112,8 +112,8 @@ class CrawlMonitor(QWidget):
     # -- thumbnails ------------------------------------------------------------------------------
     def _add_thumb(self, path: str) -> None:
         """Decode off the GUI thread (a large PNG takes tens of ms); the strip adds it when ready."""
-        run_in_background(self, lambda: _read_thumb(path),
-                          on_done=lambda image: self._show_thumb(path, image))
+        run_in_background(_read_thumb, path, receiver=self,
+                          on_result=lambda image: self._show_thumb(path, image))
 
     def _show_thumb(self, path: str, image: QImage | None) -> None:
         if image is None:

@@ -3,7 +3,7 @@
 Chips are green (include) or red (exclude, typed with a leading '-'); clicking a chip's ✕ removes
 it, right-clicking flips include/exclude. Chips flow by width: a row takes as many as fit.
 
-Suggestions are fetched as an asyncio task on the app's loop (``widgets.background``) after a
+Suggestions are fetched as an asyncio task on the app's loop (``workers.run_as_task``) after a
 short pause in typing, and an answer that arrives after more typing is dropped, so typing never
 waits on the network.
 """
@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, QStringListModel, Qt, QTimer, S
 from PySide6.QtWidgets import (QCompleter, QLabel, QLayout, QLineEdit, QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget, QWidgetItem)
 
-from ganime_gui.ui.widgets.background import run_in_background
+from ganime_gui.workers import run_as_task
 
 SuggestFn = Callable[[str], list]   # prefix -> [Suggestion]; may block (runs off the UI thread)
 
@@ -249,9 +249,9 @@ class TagInput(QWidget):
         if fn is None or not prefix.lstrip("-"):
             return
         generation = self._generation
-        run_in_background(
-            self, lambda: [(s.tag, s.label or s.tag) for s in fn(prefix)],
-            on_done=lambda found: self._on_suggestions(generation, prefix, found),
+        run_as_task(
+            lambda: [(s.tag, s.label or s.tag) for s in fn(prefix)], receiver=self,
+            on_result=lambda found: self._on_suggestions(generation, prefix, found),
             on_error=lambda exc: self._on_suggest_failed(generation, str(exc)))
 
     def _on_suggestions(self, generation: int, prefix: str, found: list) -> None:
