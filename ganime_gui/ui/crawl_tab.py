@@ -191,7 +191,9 @@ class CrawlTab(QWidget):
         self.past_box.set_enabled(not running and has_project)
 
     def _ask_import_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import images from a folder")
+        project = self.context.project
+        start = str(project.root.parent) if project is not None else ""  # beside the project
+        folder = QFileDialog.getExistingDirectory(self, "Import images from a folder", start)
         if folder:
             self.import_folder(folder)
 

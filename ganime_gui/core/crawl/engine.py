@@ -133,7 +133,7 @@ class Crawler:
         # md5 -> (row, post) of other posts with the same file, waiting on its download
         self._inflight_md5: dict[str, list[tuple[int, Post]]] = {}
         self._rate = RateMeter()
-        self._last_report = 0.0
+        self._last_report = float("-inf")  # not 0.0: monotonic() is near 0 after boot
         self._report_lock = threading.Lock()
         self._wait_until: float | None = None
         self._api_problem = ""

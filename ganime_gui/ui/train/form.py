@@ -1,6 +1,8 @@
 """The Train tab's settings: which labels to learn (Data) and how (Model); builds a ``TrainConfig``."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
@@ -9,6 +11,7 @@ from ganime_gui.core.classify.backbones import BACKBONES, WEIGHTS_IMAGENET, weig
 from ganime_gui.core.classify.evaluation import FROM_SCRATCH_LABELS
 from ganime_gui.core.classify.reasons import CLEAN
 from ganime_gui.core.classify.train import TrainConfig
+from ganime_gui.core.classify.weights import keras_models_dir
 from ganime_gui.core.jobs import UserError
 
 WEIGHT_CHOICES = [("ImageNet (downloaded once)", WEIGHTS_IMAGENET), ("None: train from scratch", "none"),
@@ -148,8 +151,9 @@ class TrainForm(QWidget):
         self.scratch_hint.setVisible(choice == "none")
 
     def _choose_weights_file(self) -> None:
+        start = keras_models_dir() if keras_models_dir().is_dir() else Path.home()  # where Keras keeps them
         path, _ = QFileDialog.getOpenFileName(self, "Weights file for " + self.backbone_combo.currentText(),
-                                              "", "Keras weights (*.h5 *.weights.h5);;All files (*)")
+                                              str(start), "Keras weights (*.h5 *.weights.h5);;All files (*)")
         if path:
             self.set_weights_file(path)
 
