@@ -309,7 +309,9 @@ class GanTab(QWidget):
         if stepped:
             self.loss_plot.add_step(status.kimg, event.d_loss, event.g_loss)
             self.progress_panel.show_losses(event.d_loss, event.g_loss)
-        self.progress_panel.show_values(dataclasses.asdict(status), running=True)
+        self.progress_panel.show_values(dataclasses.asdict(status))
+        if stepped:
+            self.preset_box.show_running(status)
         if isinstance(event, events.Scored):
             self.scores.add(event.metric)
         if status.checkpoint and not self.interpolation_button.isEnabled():

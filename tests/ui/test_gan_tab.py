@@ -67,6 +67,7 @@ def test_preview_shows_reals_then_updating_samples(tab, qtbot):
     assert len(fakes) >= 2 and fakes[0] != fakes[-1]  # the samples changed while it trained
     assert tab.current_grid_path().name.startswith("fakes")
     assert "Finished" in tab.status_label.text()
+    assert "images/s (measured)" in tab.preset_box.plan.text()  # the plan follows the run
     xs, ys = tab.loss_plot.series("D")
     assert xs and all(np.isfinite(ys))
     assert tab.stat_labels["kimg"].text().startswith("0.1 kimg")

@@ -6,7 +6,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ganime_gui.core.gan.presets import LONG_RUN_S
 from ganime_gui.core.timefmt import format_duration
 from ganime_gui.ui.gan.forms import double, narrow_combo, spin
 from ganime_gui.ui.widgets.live_plot import LivePlot
@@ -38,7 +37,7 @@ class ProgressPanel(QGroupBox):
         for label in self.labels.values():
             label.setText("–")
 
-    def show_values(self, values: dict, running: bool = False) -> None:
+    def show_values(self, values: dict) -> None:
         """Figures from a status or a log record (keys as ``events.GanStatus``)."""
         total, kimg = values.get("total_kimg"), values.get("kimg", 0.0)
         self.labels["kimg"].setText(f"{kimg:.1f} kimg" + (f" of {total:g}" if total else ""))
@@ -46,11 +45,7 @@ class ProgressPanel(QGroupBox):
             self.labels["sec_per_kimg"].setText(f"{values['sec_per_kimg']:.1f} s")
             self.labels["img_per_s"].setText(f"{values['img_per_s']:.1f}")
         if "eta_s" in values:
-            eta = values.get("eta_s")
-            text = format_duration(eta)
-            if eta and eta > LONG_RUN_S and running:
-                text += " (more than a day: consider fewer kimg or the CPU preset)"
-            self.labels["eta"].setText(text)
+            self.labels["eta"].setText(format_duration(values.get("eta_s")))
         p = values.get("augment_p")
         self.labels["augment_p"].setText("off" if p is None else f"{p:.2f}")
         if values.get("checkpoint"):

@@ -67,6 +67,18 @@ class PresetBox(QGroupBox):
                      f"Train for fewer kimg, or pick the CPU preset.")
         self.plan.setText(text)
 
+    def show_running(self, status) -> None:
+        """While training: the measured speed and time left (``events.GanStatus``)."""
+        if not status.img_per_s:
+            return
+        text = f"This run: {status.total_kimg:g} kimg at {status.img_per_s:.0f} images/s (measured)"
+        if status.eta_s is not None:
+            text += f", about {format_duration(status.eta_s)} left"
+            if status.eta_s > LONG_RUN_S:
+                text += (".<br><b style='color:#b00'>More than a day.</b> Stop it and train for fewer kimg, "
+                         "or pick the CPU preset")
+        self.plan.setText(text + ".")
+
     def show_run(self, config: GanConfig) -> None:
         """An opened run: the preset it was started with."""
         preset: Preset | None = PRESETS.get(config.preset)
