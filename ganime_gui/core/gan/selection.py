@@ -1,6 +1,6 @@
-"""Which images the GAN trains on, picked from the project's catalog: by hand label, by the class a
-trained classifier predicted, or all of them. Rejected images (any label in the ``reject`` set)
-are always left out of label and prediction selections."""
+"""Which images the GAN trains on, picked from the project's catalog: the funnel's clean set, by
+hand label, by the class a trained classifier predicted, or all of them. Rejected images (any
+label in the ``reject`` set) are always left out of these selections."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +8,9 @@ from pathlib import Path
 
 REJECT_SET = "reject"  # any label in this set means "keep out of the training data"
 
-# A selection is a tuple: (LABEL, label set, label), (PREDICTED, model, label), (ALL,) or (FOLDER,).
-LABEL, PREDICTED, ALL, FOLDER = "label", "predicted", "all", "folder"
+# A selection is a tuple: (CLEAN, label set, clean class), (LABEL, label set, label),
+# (PREDICTED, model, label), (ALL,) or (FOLDER,).
+CLEAN, LABEL, PREDICTED, ALL, FOLDER = "clean", "label", "predicted", "all", "folder"
 
 
 def label_choices(catalog) -> list[tuple[str, str, int]]:
@@ -106,15 +107,41 @@ def selected_paths(catalog, project, selection: tuple, folder: Path | None = Non
         return all_image_paths(catalog, project)
     if kind == PREDICTED:
         return paths_with_prediction(catalog, project, *args)
+    if kind == CLEAN:
+        return clean_set_paths(catalog, project, *args)
     return paths_with_label(catalog, project, *args)
 
 
 # -- the funnel's clean set -------------------------------------------------------------------------
-def clean_set_paths(catalog, project) -> list[Path] | None:
-    """The images the cleaning funnel kept, or None while the project has no funnel.
+def _is_clean_class(label: str) -> bool:
+    """The class a funnel keeps: "clean" (the reasons set) or "not_…" (chibi → not_chibi)."""
+    return label == "clean" or label.startswith("not_")
 
-    The hook for the funnel: when it exists it returns its clean set here, the GAN tab lists it
-    as a selection beside the labels and predictions ("Clean set (N)") and the headless commands
-    can train on it. Until then nothing is listed.
-    """
-    return None
+
+def clean_choices(catalog) -> list[tuple[str, str, int]]:
+    """(label set, clean class, size) of every non-empty clean set the funnel would keep: the
+    images labelled that class by hand plus the unlabelled ones the newest model predicted it
+    for (the Sort tab's funnel), rejected ones not counted."""
+    rejected = _rejected(catalog)
+    choices = []
+    for ls in catalog.label_sets():
+        if ls.name == REJECT_SET:
+            continue
+        for label in ls.classes:
+            if _is_clean_class(label):
+                count = sum(1 for p in _clean_set(catalog, ls.name, label) if p not in rejected)
+                if count:
+                    choices.append((ls.name, label, count))
+    return choices
+
+
+def _clean_set(catalog, label_set: str, clean: str) -> list[str]:
+    from ganime_gui.core.sorting.funnel import FunnelSpec, clean_set_paths as funnel_clean_set
+
+    return [path for path, _ in funnel_clean_set(catalog, FunnelSpec(label_set, clean))]
+
+
+def clean_set_paths(catalog, project, label_set: str, clean: str, exclude_rejected: bool = True) -> list[Path]:
+    """Absolute paths of the funnel's clean set of ``label_set`` (class ``clean``), minus rejected."""
+    rejected = _rejected(catalog) if exclude_rejected else set()
+    return [project.abspath(p) for p in _clean_set(catalog, label_set, clean) if p not in rejected]

@@ -202,7 +202,7 @@ class GanTrainer:
         self.callbacks = callbacks
         for cb in callbacks:
             cb.on_train_begin(self)
-        last_report = 0.0
+        last_report = float("-inf")  # not 0.0: monotonic() is near 0 after boot
         executor = ThreadPoolExecutor(1, thread_name_prefix="gan-batches")
         try:
             pending = executor.submit(self._batch, self.step)

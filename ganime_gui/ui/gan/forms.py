@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
 from ganime_gui.core.gan.dataset import RESOLUTIONS
-from ganime_gui.core.gan.selection import ALL, FOLDER, LABEL, PREDICTED
+from ganime_gui.core.gan.selection import ALL, CLEAN, FOLDER, LABEL, PREDICTED
 
 
 def narrow_combo() -> QComboBox:
@@ -72,11 +72,13 @@ class SourceBox(QGroupBox):
 
     def fill(self, catalog) -> None:
         """List the catalog's selections (kept on the current one when it is still there)."""
-        from ganime_gui.core.gan.selection import label_choices, prediction_choices  # catalog reads
+        from ganime_gui.core.gan.selection import clean_choices, label_choices, prediction_choices
 
         current = self.current()
         items = []
         if catalog is not None:
+            items += [(f"Clean set of {label_set}: {label} ({count})", (CLEAN, label_set, label))
+                      for label_set, label, count in clean_choices(catalog)]  # the funnel's result
             items += [(f"{label_set}: {label} ({count})", (LABEL, label_set, label))
                       for label_set, label, count in label_choices(catalog)]
             items += [(f"Predicted {c.label} by {c.model} ({c.count})", (PREDICTED, c.model, c.label))

@@ -23,7 +23,7 @@ def test_images_by_label_leave_out_rejected(tmp_path):
 
 
 def test_images_by_predicted_class_leave_out_rejected(tmp_path):
-    from ganime_gui.core.gan.selection import clean_set_paths, paths_with_prediction, prediction_choices
+    from ganime_gui.core.gan.selection import paths_with_prediction, prediction_choices
 
     project = Project.create(tmp_path / "project")
     with project.open_catalog() as catalog:
@@ -41,4 +41,27 @@ def test_images_by_predicted_class_leave_out_rejected(tmp_path):
         assert [p.name for p in chosen] == ["0.png", "1.png", "3.png"]
         assert all(p.parent == project.images_dir for p in chosen)
         assert len(paths_with_prediction(catalog, project, "m1", "not_chibi", exclude_rejected=False)) == 4
-        assert clean_set_paths(catalog, project) is None  # no funnel yet: nothing listed
+
+
+def test_the_funnels_clean_set_is_a_selection(tmp_path):
+    """Hand-labelled not_chibi plus the unlabelled images the model predicted not_chibi, as the
+    Sort tab's funnel counts them; rejected ones left out."""
+    from ganime_gui.core.gan.selection import CLEAN, clean_choices, selected_paths
+    from ganime_gui.core.sorting.funnel import FunnelSpec, funnel
+
+    project = Project.create(tmp_path / "project")
+    with project.open_catalog() as catalog:
+        ids = [catalog.add_file(f"images/{i}.png", md5=f"{i:032x}", size=10) for i in range(8)]
+        catalog.set_labels("chibi", ids[:2], "not_chibi")   # 0, 1 by hand
+        catalog.set_labels("chibi", [ids[2]], "chibi")
+        model_id = catalog.register_model("m1", "models/m1.keras", "chibi", ["chibi", "not_chibi"],
+                                          "tiny_cnn", 64, 0.9)
+        # unlabelled 3-6 scored: 3, 4, 6 not_chibi, 5 chibi; 7 not scored
+        catalog.save_predictions(model_id, {ids[3]: [0.1, 0.9], ids[4]: [0.3, 0.7], ids[5]: [0.8, 0.2],
+                                            ids[6]: [0.2, 0.8], ids[2]: [0.1, 0.9]})
+        catalog.set_labels("reject", [ids[6]], "more_than_one")
+        stages = funnel(catalog, FunnelSpec("chibi", "not_chibi"))
+        assert stages.clean_set == 5                                   # the funnel's own count
+        assert ("chibi", "not_chibi", 4) in clean_choices(catalog)     # minus the rejected one
+        chosen = selected_paths(catalog, project, (CLEAN, "chibi", "not_chibi"))
+        assert sorted(p.name for p in chosen) == ["0.png", "1.png", "3.png", "4.png"]
