@@ -127,7 +127,10 @@ class GanTab(QWidget):
     # -- data selection --------------------------------------------------------------------------
     def _on_project_changed(self, project) -> None:
         self._fill_sources()
-        self.sources.prefer(("label", "chibi", "not_chibi"))  # the seed's clean class, when it has images
+        # The funnel's clean set when there is one, else the seed's clean class by hand.
+        for preferred in (("clean", "chibi", "not_chibi"), ("label", "chibi", "not_chibi")):
+            if self.sources.prefer(preferred):
+                break
         if self.is_running():
             return
         last = runs.latest_run_dir(project.runs_dir) if project else None

@@ -203,3 +203,21 @@ def test_after_a_restart_the_tab_shows_the_last_run_and_exports_its_generator(ta
         assert "finished" in again.status_label.text()
     finally:
         close_tab(again)
+
+
+def test_the_funnels_clean_set_is_listed_and_chosen_first(qtbot, tmp_path):
+    from ganime_gui.fakebooru.fixtures import chibi_label, labelled_figure_project
+
+    project, rows = labelled_figure_project(tmp_path, 30, seed=3, labelled=10)
+    with project.open_catalog() as catalog:
+        model_id = catalog.register_model("m", "models/m.keras", "chibi", ["chibi", "not_chibi"],
+                                          "tiny_cnn", 64, 0.9)
+        catalog.save_predictions(model_id, {r["file_id"]: [0.9, 0.1] if chibi_label(r) == "chibi"
+                                            else [0.2, 0.8] for r in rows[10:]})
+    clean = sum(1 for r in rows if chibi_label(r) == "not_chibi")
+    tab = open_tab(qtbot, GanTab, project)
+    try:
+        assert tab.sources.current() == ("clean", "chibi", "not_chibi")
+        assert tab.sources.combo.currentText() == f"Clean set of chibi: not_chibi ({clean})"
+    finally:
+        close_tab(tab)

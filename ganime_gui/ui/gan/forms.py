@@ -102,10 +102,12 @@ class SourceBox(QGroupBox):
         self.combo.setCurrentIndex(self.selections.index(selection))
         return True
 
-    def prefer(self, selection: tuple) -> None:
-        """Start on ``selection`` (e.g. the seed's clean class) unless a folder or all images is chosen."""
+    def prefer(self, selection: tuple) -> bool:
+        """Start on ``selection`` (e.g. the seed's clean class) unless a folder or all images is
+        chosen; says whether it is now the current one."""
         if self.current() not in ((ALL,), (FOLDER,)) and len(self.selections) > 1:
-            self.select(selection)
+            return self.select(selection)
+        return False
 
     def show_folder(self, folder: Path, count_text: str, catalog) -> None:
         self.folder = folder
