@@ -2,10 +2,7 @@
 past crawl; all against the fake booru."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 
@@ -13,18 +10,15 @@ from ganime_gui.core.project import Project
 from ganime_gui.ui import crawl_tab as crawl_tab_module
 from ganime_gui.ui.crawl_tab import CrawlTab
 
-from ui_helpers import close_tab, open_tab
+from ui_helpers import close_tab, open_tab, qasync_loop
 
 
 @pytest.fixture
 def app_loop(qapp):
     """The app's qasync loop, as ``ganime_gui.app`` installs it: lookups and thumbnails run as
     asyncio tasks on it while pytest-qt spins the Qt event loop."""
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
+    with qasync_loop(qapp) as loop:
+        yield loop
 
 
 @pytest.fixture

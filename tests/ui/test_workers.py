@@ -1,14 +1,18 @@
 import asyncio
+import gc
 import threading
 import time
 from dataclasses import dataclass
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from ganime_gui.core.jobs import JobEvent, UserError, check_cancelled
 from ganime_gui.workers import (JobRunner, TaskPool, alive, call_async, describe_error,
                                 run_in_background, safe_emit)
+
+from ui_helpers import qasync_loop
 
 
 def counting_job(n, step_s=0.0):
@@ -270,8 +274,6 @@ def test_run_in_background_returns_on_the_ui_thread(qtbot):
 
 
 def test_call_async_awaits_a_blocking_call_on_the_qasync_loop(qapp):
-    import qasync
-
     ui = threading.get_ident()
 
     async def lookup():
@@ -280,13 +282,8 @@ def test_call_async_awaits_a_blocking_call_on_the_qasync_loop(qapp):
             await call_async(lambda: 1 / 0)
         return ident, threading.get_ident()
 
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
+    with qasync_loop(qapp) as loop:
         worker_ident, resumed_on = loop.run_until_complete(asyncio.wait_for(lookup(), 10))
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
     assert worker_ident != ui and resumed_on == ui
 
 
@@ -313,16 +310,11 @@ def test_what_a_call_holds_is_released_on_the_ui_thread_even_when_only_the_call_
 
 
 def test_run_as_task_runs_on_the_qasync_loop_and_skips_a_receiver_that_went_away(qapp):
-    import qasync
-    from PySide6.QtCore import QObject
-
     from ganime_gui.workers import run_as_task
 
     ui = threading.get_ident()
     got, errors, dropped = [], [], []
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
+    with qasync_loop(qapp) as loop:
         keeper, goner = QObject(), QObject()
         tasks = [run_as_task(threading.get_ident, receiver=keeper,
                              on_result=lambda v: got.append((v, threading.get_ident()))),
@@ -331,9 +323,29 @@ def test_run_as_task_runs_on_the_qasync_loop_and_skips_a_receiver_that_went_away
         assert all(isinstance(t, asyncio.Task) for t in tasks)  # asyncio tasks, not pool calls
         goner.deleteLater()
         loop.run_until_complete(asyncio.wait_for(asyncio.gather(*tasks), 10))
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
     assert len(got) == 1 and got[0][0] != ui and got[0][1] == ui
     assert len(errors) == 1 and isinstance(errors[0], ZeroDivisionError)
     assert dropped == []
+
+
+def _live_qobjects_in_cyclic_garbage() -> list:
+    """The QObjects still alive in garbage only the cycle collector frees: it may run on any
+    thread (a crawl download, the fake booru's server), and a QObject of the UI thread destroyed
+    there segfaults."""
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        return [type(o).__name__ for o in gc.garbage if isinstance(o, QObject) and shiboken6.isValid(o)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def test_a_closed_test_loop_leaves_no_qobject_for_another_thread_to_destroy(qapp):
+    gc.collect()   # earlier tests' garbage goes here, on the UI thread
+    with qasync_loop(qapp) as loop:
+        for i in range(20):       # timers still armed when the loop closes
+            loop.call_later(5 + i, lambda: None)
+        loop.run_until_complete(asyncio.wait_for(call_async(threading.get_ident), 10))
+    del loop
+    assert _live_qobjects_in_cyclic_garbage() == []
