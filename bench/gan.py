@@ -187,7 +187,8 @@ def run_peer(name: str, turns: Turns, train01: np.ndarray, out_dir: Path, result
             def on_epoch_end(self, epoch, logs=None):  # the example's plot_images(interval=5)
                 if (epoch + 1) % 5 == 0:
                     images = model.generate(3 * 6, training=False).numpy() * 2 - 1
-                    runs.save_png_atomic(runs.image_grid(images, 3, 6), out_dir / f"peer-epoch{epoch + 1:04d}.png")
+                    runs.save_png_atomic(runs.image_grid(images, 3, 6),
+                                         out_dir / f"peer-epoch{epoch + 1:04d}.png")
                     if state["first_grid"] is None:
                         state["first_grid"] = turns.clock(name)
 
@@ -226,7 +227,8 @@ def bench_peer(args) -> dict:
         np.save(train_path, train)
         turns = Turns(["app", "peer"], args.slice, args.minutes * 60)
         results = {"app": {}, "peer": {}}
-        threads = [threading.Thread(target=run_app, args=("app", turns, train_path, Path(tmp) / "app", results["app"])),
+        threads = [threading.Thread(target=run_app,
+                                    args=("app", turns, train_path, Path(tmp) / "app", results["app"])),
                    threading.Thread(target=run_peer, args=("peer", turns, train.astype(np.float32) / 255.0,
                                                           Path(tmp) / "peer", results["peer"]))]
         for t in threads:
@@ -262,8 +264,8 @@ def report_peer(r: dict, args) -> None:
         s = c["swd"]
         first = f"{c['first_grid_s']:.0f} s" if c["first_grid_s"] is not None else "none"
         levels = "/".join(f"{v:.0f}" for v in s.levels)
-        print(f"  {names[key] + ' (' + c['settings'] + ')':<62} {c['img_s']:7.1f} {c['kimg']:7.1f} {first:>11} "
-              f"{s.swd:7.1f} ({levels})")
+        print(f"  {names[key] + ' (' + c['settings'] + ')':<62} {c['img_s']:7.1f} {c['kimg']:7.1f} "
+              f"{first:>11} {s.swd:7.1f} ({levels})")
     for key, title in (("real_vs_real", "real vs real (train vs held-out)"),
                        ("mean_image", "trivial: the mean training image"),
                        ("pixel_noise", "trivial: per-pixel noise, the set's mean/std")):
@@ -273,12 +275,14 @@ def report_peer(r: dict, args) -> None:
     app, peer = r["contestants"]["app"], r["contestants"]["peer"]
     ratio = app["swd"].swd / peer["swd"].swd
     floor = r["real_vs_real"].swd
-    print(f"  app SWD / peer SWD: {ratio:.2f} (target <= 0.5 at 10 min: {'met' if ratio <= 0.5 else 'NOT met'}); "
+    print(f"  app SWD / peer SWD: {ratio:.2f} "
+          f"(target <= 0.5 at 10 min: {'met' if ratio <= 0.5 else 'NOT met'}); "
           f"app SWD / real-vs-real: {app['swd'].swd / floor:.1f}x (target <= 3x at 60 min)")
     first = app["first_grid_s"]
     print(f"  app first grid after {first:.0f} s of training (target <= 60 s: "
           f"{'met' if first is not None and first <= 60 else 'NOT met'}); app reason: {app['reason']}")
-    print(f"  final grids: {args.grids}/gan-app-{args.minutes:g}min.png, {args.grids}/gan-peer-{args.minutes:g}min.png")
+    print(f"  final grids: {args.grids}/gan-app-{args.minutes:g}min.png, "
+          f"{args.grids}/gan-peer-{args.minutes:g}min.png")
 
 
 def time_interleaved(steps: dict, batches, warmup: int, rounds: int) -> dict:
@@ -392,8 +396,10 @@ def bench_ui_stall(args) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10, help="training minutes per contestant (default 10)")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10,
+                        help="training minutes per contestant (default 10)")
     parser.add_argument("--slice", type=float, default=60, help="seconds per alternating turn (default 60)")
     parser.add_argument("--grids", default=str(ROOT / "bench"), help="where the final 8×8 grids go")
     parser.add_argument("--no-footnote", action="store_true", help="skip the old compiled-vs-eager figure")
@@ -402,19 +408,22 @@ def main() -> int:
     parser.add_argument("--ui", action="store_true", help="also measure the UI stall while training")
     parser.add_argument("--ui-seconds", type=float, default=40)
     parser.add_argument("--ui-idle-seconds", type=float, default=10)
-    parser.add_argument("--ui-channels", type=int, default=16, help="base width for the UI run (more steps, more updates)")
+    parser.add_argument("--ui-channels", type=int, default=16,
+                        help="base width for the UI run (more steps, more updates)")
     parser.add_argument("--ui-only", action="store_true", help="only the UI stall")
     args = parser.parse_args()
 
     from ganime_gui.core.tfsetup import cpu_count
+    load = ' '.join(open('/proc/loadavg').read().split()[:3]) if Path('/proc/loadavg').exists() else '?'
     print(f"GAN benchmark: {platform.processor() or platform.machine()}, {cpu_count()} cores, "
-          f"load average {' '.join(open('/proc/loadavg').read().split()[:3]) if Path('/proc/loadavg').exists() else '?'}")
+          f"load average {load}")
     if not args.ui_only:
         report_peer(bench_peer(args), args)
         if not args.no_footnote:
             r = bench_compiled_vs_eager(args)
-            print(f"  footnote, the old figure (not a peer): app DCGAN step compiled {r['compiled_img_s']:.1f} img/s "
-                  f"vs the same step eager {r['eager_img_s']:.1f} img/s = {r['ratio']:.2f}x (64 px, width 64, batch 64)")
+            print(f"  footnote, the old figure (not a peer): app DCGAN step compiled "
+                  f"{r['compiled_img_s']:.1f} img/s vs the same step eager {r['eager_img_s']:.1f} img/s = "
+                  f"{r['ratio']:.2f}x (64 px, width 64, batch 64)")
     if args.ui or args.ui_only:
         report_ui(bench_ui_stall(args), args)
     return 0

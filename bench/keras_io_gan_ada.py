@@ -193,7 +193,8 @@ def build():
             # calculate gradients and update weights
             generator_gradients = tape.gradient(generator_loss, self.generator.trainable_weights)
             discriminator_gradients = tape.gradient(discriminator_loss, self.discriminator.trainable_weights)
-            self.generator_optimizer.apply_gradients(zip(generator_gradients, self.generator.trainable_weights))
+            self.generator_optimizer.apply_gradients(
+                zip(generator_gradients, self.generator.trainable_weights))
             self.discriminator_optimizer.apply_gradients(
                 zip(discriminator_gradients, self.discriminator.trainable_weights))
             # update the augmentation probability based on the discriminator's performance

@@ -1,6 +1,7 @@
 """``ganime score-gan``: score a GAN run's generator against its training images.
 
-    ganime score-gan --run RUN [--samples N] [--net swd|keras-imagenet|keras-weights|inception-graph] [--file F]
+    ganime score-gan --run RUN [--samples N]
+                     [--net swd|keras-imagenet|keras-weights|inception-graph] [--file F]
 
 SWD always (no network, works offline); KID and FID too with a feature network. The result is
 written to the run's log as a ``metric`` record (the GAN tab plots it) and printed with its
@@ -18,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", required=True, help="the run folder")
     parser.add_argument("--samples", type=int, default=2000, help="generated and real images (default 2000)")
     parser.add_argument("--net", choices=["swd", "keras-imagenet", "keras-weights", "inception-graph"],
-                        default="swd", help="swd: SWD only (the default); else SWD plus KID/FID from this network")
+                        default="swd",
+                        help="swd: SWD only (the default); else SWD plus KID/FID from this network")
     parser.add_argument("--file", help="the weights file or classify_image_graph_def.pb for --net")
     parser.add_argument("--checkpoint", help="a checkpoint folder of the run (default: the latest)")
 

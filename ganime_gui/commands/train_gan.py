@@ -31,29 +31,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "or auto (gpu when TensorFlow has a GPU; the default)")
     parser.add_argument("--batch", type=int, default=None, help="global batch size (default: the preset's)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its latest checkpoint")
     parser.add_argument("--latent", type=int, default=None, help="latent size (default: the preset's, 128)")
-    parser.add_argument("--channels", type=int, default=None, help="base channel width (default: the preset's)")
-    parser.add_argument("--mirror", action="store_true", help="random left-right flips of the training images")
+    parser.add_argument("--channels", type=int, default=None,
+                        help="base channel width (default: the preset's)")
+    parser.add_argument("--mirror", action="store_true",
+                        help="random left-right flips of the training images")
     parser.add_argument("--augment-target", type=float, default=None,
                         help="adapt the DiffAugment strength to this overfitting target (ADA; e.g. 0.6)")
     parser.add_argument("--preview-every", type=float, default=None, metavar="KIMG",
                         help="write a sample grid every KIMG (default 4)")
     parser.add_argument("--checkpoint-every", type=float, default=None, metavar="KIMG",
                         help="checkpoint every KIMG (default 50)")
-    parser.add_argument("--checkpoint-minutes", type=float, default=None, help="and every N minutes (default 15)")
+    parser.add_argument("--checkpoint-minutes", type=float, default=None,
+                        help="and every N minutes (default 15)")
     parser.add_argument("--keep", type=int, default=None, help="checkpoints to keep (default 3)")
     parser.add_argument("--metrics-every", type=float, default=0, metavar="KIMG",
                         help="score the EMA generator every KIMG: SWD, and KID/FID with a network "
                         "(default: never)")
-    parser.add_argument("--metrics-net", choices=["swd", "keras-imagenet", "keras-weights", "inception-graph"],
+    parser.add_argument("--metrics-net",
+                        choices=["swd", "keras-imagenet", "keras-weights", "inception-graph"],
                         default="swd", help="swd: SWD only, no network (offline; the default); or SWD plus "
                         "KID/FID from Keras InceptionV3 with ImageNet weights (downloads once), a weights "
                         "file, or the 2015-12-05 Inception graph (pytorch-fid's; needs --metrics-file)")
     parser.add_argument("--metrics-file", help="the weights file or classify_image_graph_def.pb")
     parser.add_argument("--metrics-samples", type=int, default=5000, help="images scored (default 5000)")
     parser.add_argument("--cache", help="where a folder given to --data is prepared (default RUN/cache)")
-    parser.add_argument("--cpu-replicas", type=int, default=0, help=argparse.SUPPRESS)  # checks the multi-device path on CPU
+    # checks the multi-device path on CPU
+    parser.add_argument("--cpu-replicas", type=int, default=0, help=argparse.SUPPRESS)
 
 
 def _schedule(args) -> dict:
@@ -101,7 +107,8 @@ def _prepared_data(args, config: GanConfig, progress) -> Path:
         cache = Path(args.cache) if args.cache else Path(args.out) / "cache"
         prepared = prepare_dataset(list_image_files(data), cache, config.resolution, progress)
         if prepared.skipped:
-            print(f"Skipped {len(prepared.skipped)} unreadable images (listed in {prepared.path.with_suffix('.json')})")
+            print(f"Skipped {len(prepared.skipped)} unreadable images "
+                  f"(listed in {prepared.path.with_suffix('.json')})")
         return prepared.path
     if not data.is_file():
         raise UserError(f"--data {data} does not exist.")

@@ -15,7 +15,8 @@ from ganime_gui.core.catalog import Catalog
 from ganime_gui.core.crawl.download import TEMP_PREFIX, TEMP_SUFFIX, sniff_ext
 from ganime_gui.core.fsutil import DiskFull, commit, safe_join, temp_path
 from ganime_gui.core.images import ImageRejected, check_image, file_md5, is_image_file
-from ganime_gui.core.jobs import CancelledFn, JobCancelled, ProgressFn, UserError, never_cancelled, no_progress
+from ganime_gui.core.jobs import (CancelledFn, JobCancelled, ProgressFn, UserError, never_cancelled,
+                                  no_progress)
 from ganime_gui.core.project import Project
 
 log = logging.getLogger("ganime.import")

@@ -160,7 +160,8 @@ class Dataset:
             rating=rng.choices(RATINGS[:3], (0.85, 0.12, 0.03))[0],
             tags=tuple(sorted(types)), score=int(rng.expovariate(1 / 8)), created=created,
             change=created + rng.randrange(10**7),
-            source=f"https://www.pixiv.net/artworks/{rng.randrange(10**7, 10**8)}" if rng.random() < 0.7 else "",
+            source=(f"https://www.pixiv.net/artworks/{rng.randrange(10**7, 10**8)}"
+                    if rng.random() < 0.7 else ""),
             draw_seed=rng.getrandbits(32), duplicate_of=dup, creator_id=rng.randrange(1, 500_000))
 
     def by_id(self, post_id: int) -> Post | None:

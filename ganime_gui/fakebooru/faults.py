@@ -96,7 +96,8 @@ def parse_spec(spec: str | None) -> dict[str, dict]:
             if not sep:
                 raise UserError(f"Fault parameter {p!r} in {item!r} needs the form key=value.")
             conf[key.strip()] = v.strip() if key.strip() in ("on", "ua") else _number(v, item)
-        if name in EVERY_N and conf.get("every", 1) < 1 or name in MAIN_PARAM and MAIN_PARAM[name] not in conf:
+        if (name in EVERY_N and conf.get("every", 1) < 1
+                or name in MAIN_PARAM and MAIN_PARAM[name] not in conf):
             raise UserError(f"Fault {item!r} needs a value, e.g. {name}=3.")
         if conf.get("on", "api") not in ("api", "files", "all"):
             raise UserError(f"Fault {item!r}: 'on' must be api, files or all.")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QMessageBox, QPushButton, QSplitter, QVBoxLayout,
+                               QWidget)
 
 from ganime_gui.core.gan import events, runs
 from ganime_gui.core.gan.config import GanConfig
@@ -81,7 +82,8 @@ class GanTab(QWidget):
         src, mb, pp, gb, sc = self.sources, self.model_box, self.progress_panel, self.grid, self.scores
         self.source_combo, self.res_combo, self.mirror_check = src.combo, src.res_combo, src.mirror_check
         self.arch_combo, self.batch_spin, self.kimg_spin = mb.arch_combo, mb.batch_spin, mb.kimg_spin
-        self.preview_spin, self.checkpoint_spin, self.width_spin = mb.preview_spin, mb.checkpoint_spin, mb.width_spin
+        (self.preview_spin, self.checkpoint_spin,
+         self.width_spin) = mb.preview_spin, mb.checkpoint_spin, mb.width_spin
         self.latent_spin, self.seed_spin = mb.latent_spin, mb.seed_spin
         self.stat_labels, self.status_label = pp.labels, pp.status
         self.grid_view, self.grid_slider, self.grid_title = gb.view, gb.slider, gb.title
@@ -192,7 +194,8 @@ class GanTab(QWidget):
         self.update_plan()
 
     def estimate(self, config: GanConfig):
-        return self.preset_box.estimate(config, self.context.project.runs_dir if self.context.project else None)
+        return self.preset_box.estimate(config,
+                                        self.context.project.runs_dir if self.context.project else None)
 
     def update_plan(self) -> None:
         if not self.is_running():
@@ -329,8 +332,9 @@ class GanTab(QWidget):
 
     def _on_cancelled(self) -> None:
         ckpt = runs.latest_checkpoint(self.run_dir) if self.run_dir else None
-        self.status_label.setText("Stopped; " + (f"checkpoint {ckpt.name} saved: Continue run goes on from it."
-                                                 if ckpt else "nothing was saved yet."))
+        self.status_label.setText("Stopped; " + (
+            f"checkpoint {ckpt.name} saved: Continue run goes on from it." if ckpt
+            else "nothing was saved yet."))
         runs.close_run_record(self.context.catalog, self.run_record_id, "stopped",
                               runs.checkpoint_state(ckpt)["kimg"] if ckpt else None)
 
@@ -365,7 +369,8 @@ class GanTab(QWidget):
             self.open_run(folder)
 
     def open_run(self, folder: str | Path) -> None:
-        """Show a past run (the GUI's or a headless one): grids, loss curves, scores, settings, last status."""
+        """Show a past run (the GUI's or a headless one): grids, loss curves, scores, settings, last
+        status."""
         folder = Path(folder)
         if not runs.is_run_dir(folder):
             self.context.error("Not a GAN run", f"{folder} has no {runs.RUN_CONFIG}: choose the folder a "
@@ -408,7 +413,8 @@ class GanTab(QWidget):
         from ganime_gui.core.gan.metrics import MetricsPlan
 
         every = self.metric_every_spin.value()
-        return MetricsPlan(self.metric_extractor_factory(), every, self.metric_samples.value()) if every else None
+        return (MetricsPlan(self.metric_extractor_factory(), every, self.metric_samples.value())
+                if every else None)
 
     def score_latest_checkpoint(self) -> None:
         from ganime_gui.core.gan.metrics import make_metrics_job
@@ -417,7 +423,8 @@ class GanTab(QWidget):
             return
         job = make_metrics_job(self.run_dir, self.metric_extractor_factory(), self.metric_samples.value())
         self.metric_label.setText("Scoring…")
-        self.context.jobs.start(job, "GAN scores", on_progress=lambda d, t, m, e: self.metric_label.setText(m),
+        self.context.jobs.start(job, "GAN scores",
+                                on_progress=lambda d, t, m, e: self.metric_label.setText(m),
                                 on_finished=lambda result: self.scores.add(result.to_dict()),
                                 on_failed=lambda m: (self.metric_label.setText("Scoring failed"),
                                                      self.context.error("Scoring failed", m)))

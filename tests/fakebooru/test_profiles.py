@@ -69,7 +69,8 @@ def test_gelbooru_files_and_autocomplete2(http, gelbooru):
     post = http.get(gelbooru.base_url + GELBOORU_API + AUTH + "&limit=1").json()["post"][0]
     r = http.get(post["file_url"])
     assert hashlib.md5(r.content).hexdigest() == post["md5"]
-    hits = http.get(gelbooru.base_url + "/index.php?page=autocomplete2&term=sol&type=tag_query&limit=3").json()
+    hits = http.get(gelbooru.base_url
+                    + "/index.php?page=autocomplete2&term=sol&type=tag_query&limit=3").json()
     assert hits[0] == {"type": "tag", "label": "solo", "value": "solo",
                        "post_count": str(len(gelbooru.dataset.tag_index()["solo"])), "category": "tag"}
     assert http.get(gelbooru.base_url + "/autocomplete.php?q=so").status_code == 404
@@ -136,9 +137,12 @@ def test_danbooru_files_variants_and_tags(http, danbooru):
     assert http.get(post["file_url"].rsplit(".", 1)[0] + ".webm").status_code == 404
     assert http.get(danbooru.base_url + f"/posts/{post['id']}.json").json()["id"] == post["id"]
     assert http.get(danbooru.base_url + "/posts/1.json").status_code == 404
-    auto = http.get(danbooru.base_url + "/autocomplete.json?search[query]=so&search[type]=tag_query&limit=5").json()
-    assert auto[0]["value"] == "solo" and auto[0]["type"] == "tag-word" and isinstance(auto[0]["post_count"], int)
-    tags = http.get(danbooru.base_url + "/tags.json?search[name_matches]=*_hair&search[order]=count&limit=5").json()
+    auto = http.get(danbooru.base_url
+                    + "/autocomplete.json?search[query]=so&search[type]=tag_query&limit=5").json()
+    assert (auto[0]["value"] == "solo" and auto[0]["type"] == "tag-word"
+            and isinstance(auto[0]["post_count"], int))
+    tags = http.get(danbooru.base_url
+                    + "/tags.json?search[name_matches]=*_hair&search[order]=count&limit=5").json()
     assert tags and all(t["name"].endswith("_hair") for t in tags)
     assert [t["post_count"] for t in tags] == sorted((t["post_count"] for t in tags), reverse=True)
 

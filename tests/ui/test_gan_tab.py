@@ -44,7 +44,8 @@ def shown_image(tab) -> QImage:
 def test_preview_shows_reals_then_updating_samples(tab, qtbot):
     tab.kimg_spin.setValue(0.1)  # 13 steps of 8 images
     # KID during training, with a toy feature network standing in for Inception (no download).
-    toy = CallableFeatures(lambda px: np.concatenate([px.mean((1, 2)), px.std((1, 2))], 1), "toy net", size=16)
+    toy = CallableFeatures(lambda px: np.concatenate([px.mean((1, 2)), px.std((1, 2))], 1), "toy net",
+                           size=16)
     tab.metric_extractor_factory = lambda: (lambda: toy)
     tab.metric_samples.setValue(50)
     tab.metric_every_spin.setValue(0.05)
@@ -139,7 +140,8 @@ def test_image_choices_follow_new_files_and_labels(tab):
     tab.context.labels_changed.emit()
     assert tab.source_combo.findText("chibi: not_chibi (1)") >= 0
     # The classifier's predicted class is a selection too, and the tab trains on what it holds.
-    model_id = catalog.register_model("vgg", "models/vgg.keras", "chibi", ["chibi", "not_chibi"], "vgg16", 224, 0.9)
+    model_id = catalog.register_model("vgg", "models/vgg.keras", "chibi", ["chibi", "not_chibi"], "vgg16",
+                                      224, 0.9)
     other = catalog.add_file("images/b.png", "b" * 32, 10, 64, 64)
     catalog.save_predictions(model_id, {file_id: [0.2, 0.8], other: [0.3, 0.7]})
     tab.context.predictions_changed.emit()
@@ -192,7 +194,8 @@ def test_after_a_restart_the_tab_shows_the_last_run_and_exports_its_generator(ta
     assert tab.export_generator_button.isEnabled()
     tab.export_generator_button.click()
     qtbot.waitUntil(lambda: not tab.context.jobs.running(), timeout=120_000)
-    assert dest.with_suffix(".json").is_file() and len(list((dest.parent / "gen-samples").glob("*.png"))) == 64
+    assert (dest.with_suffix(".json").is_file()
+            and len(list((dest.parent / "gen-samples").glob("*.png"))) == 64)
 
     again = open_tab(qtbot, GanTab, Project.open(project.root))  # as after a restart
     try:

@@ -19,8 +19,9 @@ import base64
 from typing import Mapping
 
 from .base import (AuthRequired, BadResponse, BooruError, Credentials, DeepPagingRefused, Page, Post,
-                   PostUnavailable, Request, SiteAdapter, Suggestion, TagLimitExceeded, Variant, clean_md5, ext_of,
-                   load_json, normalise_rating, parse_post_array, raise_for_status, split_tags, to_int)
+                   PostUnavailable, Request, SiteAdapter, Suggestion, TagLimitExceeded, Variant, clean_md5,
+                   ext_of, load_json, normalise_rating, parse_post_array, raise_for_status, split_tags,
+                   to_int)
 
 MEMBER_TAG_LIMIT = 2   # anonymous and Member accounts
 GOLD_TAG_LIMIT = 6     # Gold; Platinum has no limit, but 6 is what a key holder is assumed to have

@@ -68,7 +68,8 @@ def parse_dapi_body(adapter: SiteAdapter, body: bytes) -> Page:
     if not stripped:
         return Page([], None, 0)
     if stripped.startswith(b"Too deep"):
-        raise DeepPagingRefused(f"The site refuses to page this deep: {stripped[:80].decode('utf-8', 'replace')}")
+        raise DeepPagingRefused(
+            f"The site refuses to page this deep: {stripped[:80].decode('utf-8', 'replace')}")
     if is_html(stripped):
         raise BadResponse("The site sent an HTML page where the API answer should be.")
     if is_xml(stripped):
@@ -149,6 +150,7 @@ def dapi_post(adapter: SiteAdapter, d: Mapping[str, Any]) -> Post | None:
         width=to_int(d.get("width")), height=to_int(d.get("height")),
         file_url=file_url, sample_url=sample_url, sample_width=sample_w, sample_height=sample_h,
         preview_url=preview_url, source=(d.get("source") or None),
-        created_at=str(d["created_at"]) if d.get("created_at") else (str(d["change"]) if d.get("change") else None),
+        created_at=(str(d["created_at"]) if d.get("created_at")
+                    else (str(d["change"]) if d.get("change") else None)),
         score=to_int(d.get("score")), file_ext=ext_of(file_url),
     )

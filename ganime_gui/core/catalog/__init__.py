@@ -39,5 +39,5 @@ class Catalog(FilesMixin, LabelsMixin, RunsMixin, SortingMixin, PostsMixin, Craw
         self.close()
 
 
-__all__ = ["Catalog", "CrawlRecord", "Database", "FileRecord", "LabelSet", "ModelRecord", "RunRecord", "DEFAULT_LABEL_SETS",
-           "SCHEMA_VERSION"]
+__all__ = ["Catalog", "CrawlRecord", "Database", "FileRecord", "LabelSet", "ModelRecord", "RunRecord",
+           "DEFAULT_LABEL_SETS", "SCHEMA_VERSION"]

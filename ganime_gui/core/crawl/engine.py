@@ -330,7 +330,8 @@ class Crawler:
                         f"busy: resume the crawl later to try those pages again")
                 return page
             retries += 1
-            self.event(f"Got an empty page although {'more posts should exist' if more_expected else 'the end was not announced'}; "
+            why = 'more posts should exist' if more_expected else 'the end was not announced'
+            self.event(f"Got an empty page although {why}; "
                        f"asking again ({retries} of {allowed}).")
             self._waiting(self.options.retry.backoff_s * retries)
             sleep_cancellable(self.options.retry.backoff_s * retries, self.cancelled)
@@ -392,7 +393,8 @@ class Crawler:
             if state == "listed":
                 self._want(row_id, post)
         self.event(f"Page {self.stats.pages}: {processed} posts, "
-                   f"{sum(1 for i in items if i[1] == 'filtered')} filtered out, {len(downloads)} to download.")
+                   f"{sum(1 for i in items if i[1] == 'filtered')} filtered out, "
+                   f"{len(downloads)} to download.")
 
     # -- downloads -------------------------------------------------------------------------------
     def _queue_pending(self) -> None:

@@ -55,7 +55,8 @@ def rand_cutout(tf, x, rng, p, ratio=0.5):
     cx = tf.cast(rng.uniform([b, 1, 1, 1]) * (w + 1 - cw % 2), tf.int32)
     ys = tf.reshape(tf.range(h), [1, h, 1, 1])
     xs = tf.reshape(tf.range(w), [1, 1, w, 1])
-    inside = ((ys >= cy - ch // 2) & (ys < cy - ch // 2 + ch) & (xs >= cx - cw // 2) & (xs < cx - cw // 2 + cw))
+    inside = ((ys >= cy - ch // 2) & (ys < cy - ch // 2 + ch)
+              & (xs >= cx - cw // 2) & (xs < cx - cw // 2 + cw))
     return x * (1.0 - g * tf.cast(inside, tf.float32))
 
 

@@ -133,7 +133,8 @@ class Scores(TrainingCallback):
             self.scorer = GeneratorScorer(self.plan.extractor_factory, trainer.data, self.plan.samples)
             if self.scorer.note:
                 message = f"{self.scorer.note}; SWD goes on."
-                trainer.log.write(event="metric_failed", step=trainer.step, kimg=trainer.kimg, message=message)
+                trainer.log.write(event="metric_failed", step=trainer.step, kimg=trainer.kimg,
+                                  message=message)
                 trainer.report(events.ScoringOff, message, why=self.scorer.note)
         try:
             result = self.scorer.score(trainer.generate, trainer.config.latent_dim, trainer.kimg, quiet,

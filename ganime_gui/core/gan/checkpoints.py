@@ -42,7 +42,8 @@ class CheckpointStore:
         tmp.mkdir(parents=True)
         try:
             self.checkpoint.write(str(tmp / runs.CHECKPOINT_PREFIX))
-            full = {"step": step, "kimg": self.model.kimg, "images_shown": int(self.model.images_shown.numpy()),
+            full = {"step": step, "kimg": self.model.kimg,
+                    "images_shown": int(self.model.images_shown.numpy()),
                     "augment_p": float(self.model.augment_p.numpy()), **state, "time": time.time(),
                     "config": self.model.config.to_dict()}
             atomic_write_text(tmp / "state.json", json.dumps(full, indent=1))

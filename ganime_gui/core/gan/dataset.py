@@ -98,7 +98,8 @@ def _meta_path(npy_path: Path) -> Path:
     return npy_path.with_suffix(".json")
 
 
-def cached_dataset(cache_dir: str | Path, paths: Iterable[str | Path], resolution: int) -> PreparedDataset | None:
+def cached_dataset(cache_dir: str | Path, paths: Iterable[str | Path],
+                   resolution: int) -> PreparedDataset | None:
     """The prepared set for this selection if it is already in the cache, else None."""
     paths = sorted(Path(p) for p in paths)
     npy = Path(cache_dir) / f"gan-{resolution}-{selection_key(paths, resolution)}.npy"

@@ -33,7 +33,8 @@ def cluster_workers(tf_config: str | None = None) -> tuple[int, int]:
         index = int(conf.get("task", {}).get("index", 0))
     except (ValueError, TypeError, AttributeError) as exc:
         raise UserError(f"TF_CONFIG is not valid JSON of the form {{\"cluster\": {{\"worker\": "
-                        f"[\"host:port\", ...]}}, \"task\": {{\"type\": \"worker\", \"index\": 0}}}}: {exc}") from exc
+                        f"[\"host:port\", ...]}}, \"task\": {{\"type\": \"worker\", "
+                        f"\"index\": 0}}}}: {exc}") from exc
     return max(1, len(workers)), index
 
 

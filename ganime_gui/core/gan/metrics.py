@@ -124,7 +124,8 @@ class CallableFeatures(FeatureExtractor):
 
 class KerasInceptionFeatures(FeatureExtractor):
     """Keras InceptionV3 average pool (2048-d). ``weights``: "imagenet", a weights file, or None."""
-    comparable_with = "other runs of this app scored with Keras's InceptionV3 (not the seed's pytorch-fid numbers)"
+    comparable_with = ("other runs of this app scored with Keras's InceptionV3 "
+                       "(not the seed's pytorch-fid numbers)")
 
     def __init__(self, weights: str | Path | None = "imagenet"):
         from ganime_gui.core.tfsetup import import_tensorflow
@@ -232,7 +233,8 @@ class MetricResult:
 
 
 def score_images(real: np.ndarray, fake: np.ndarray, extractor: FeatureExtractor | None,
-                 kimg: float | None = None, kid_subset_size: int = 1000, swd_patches: int = 64) -> MetricResult:
+                 kimg: float | None = None, kid_subset_size: int = 1000,
+                 swd_patches: int = 64) -> MetricResult:
     """SWD, and KID and FID with an ``extractor``, between two image sets (uint8 or [-1, 1] floats)."""
     from ganime_gui.core.gan.swd import swd
 
@@ -284,8 +286,10 @@ class GeneratorScorer:
         self._real: np.ndarray | None = None
         self._real_f: np.ndarray | None = None
 
-    def _generated(self, generate, latent_dim: int, progress: ProgressFn, cancelled: CancelledFn) -> np.ndarray:
-        latents = np.random.default_rng([self.seed, 1]).standard_normal((self.n, latent_dim)).astype(np.float32)
+    def _generated(self, generate, latent_dim: int, progress: ProgressFn,
+                   cancelled: CancelledFn) -> np.ndarray:
+        latents = np.random.default_rng([self.seed, 1]).standard_normal(
+            (self.n, latent_dim)).astype(np.float32)
         out = []
         for start in range(0, self.n, self.chunk):
             check_cancelled(cancelled)
@@ -293,7 +297,8 @@ class GeneratorScorer:
             progress(start + len(out[-1]), self.n, "Generating images to score")
         return np.concatenate(out)
 
-    def _features(self, images: np.ndarray, what: str, progress: ProgressFn, cancelled: CancelledFn) -> np.ndarray:
+    def _features(self, images: np.ndarray, what: str, progress: ProgressFn,
+                  cancelled: CancelledFn) -> np.ndarray:
         out = []
         for start in range(0, len(images), self.chunk):
             check_cancelled(cancelled)

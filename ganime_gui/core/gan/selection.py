@@ -31,7 +31,8 @@ def _rejected(catalog) -> set[str]:
     return {p for p, _ in catalog.labelled_paths(REJECT_SET)}
 
 
-def paths_with_label(catalog, project, label_set: str, label: str, exclude_rejected: bool = True) -> list[Path]:
+def paths_with_label(catalog, project, label_set: str, label: str,
+                     exclude_rejected: bool = True) -> list[Path]:
     """Absolute paths of the images labelled ``label`` in ``label_set``, minus any rejected ones."""
     chosen = [p for p, lab in catalog.labelled_paths(label_set) if lab == label]
     rejected = _rejected(catalog) if exclude_rejected else set()
@@ -79,7 +80,8 @@ def prediction_choices(catalog) -> list[PredictedChoice]:
     return choices
 
 
-def paths_with_prediction(catalog, project, model_name: str, label: str, exclude_rejected: bool = True) -> list[Path]:
+def paths_with_prediction(catalog, project, model_name: str, label: str,
+                          exclude_rejected: bool = True) -> list[Path]:
     """Absolute paths of the images the classifier ``model_name`` put in ``label``, minus rejected."""
     from ganime_gui.core.jobs import UserError
 
@@ -141,7 +143,8 @@ def _clean_set(catalog, label_set: str, clean: str) -> list[str]:
     return [path for path, _ in funnel_clean_set(catalog, FunnelSpec(label_set, clean))]
 
 
-def clean_set_paths(catalog, project, label_set: str, clean: str, exclude_rejected: bool = True) -> list[Path]:
+def clean_set_paths(catalog, project, label_set: str, clean: str,
+                    exclude_rejected: bool = True) -> list[Path]:
     """Absolute paths of the funnel's clean set of ``label_set`` (class ``clean``), minus rejected."""
     rejected = _rejected(catalog) if exclude_rejected else set()
     return [project.abspath(p) for p in _clean_set(catalog, label_set, clean) if p not in rejected]

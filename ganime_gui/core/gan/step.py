@@ -60,7 +60,8 @@ def build_gan_model(config: GanConfig, strategy=None):
             p0 = (0.0 if config.augment_target is not None else config.augment_p) if spec.augment else 0.0
             self.augment_p = tf.Variable(p0, dtype=tf.float32, trainable=False, name="augment_p")
             rows, cols = config.preview_grid
-            latents = np.random.default_rng([config.seed, 1]).standard_normal((rows * cols, config.latent_dim))
+            latents = np.random.default_rng([config.seed, 1]).standard_normal(
+                (rows * cols, config.latent_dim))
             self.preview_z = tf.Variable(latents.astype(np.float32), trainable=False, name="preview_z")
             self._generate_fn = tf.function(lambda z: self.G_ema(z, training=False))
 

@@ -155,7 +155,8 @@ class GanTrainer:
     def status(self) -> events.GanStatus:
         cfg = self.config
         sec_per_step = self._speed or 0.0
-        remaining = (self.total_steps - self.step) * sec_per_step if self.total_steps and sec_per_step else None
+        remaining = ((self.total_steps - self.step) * sec_per_step
+                     if self.total_steps and sec_per_step else None)
         return events.GanStatus(
             step=self.step, total_steps=self.total_steps, kimg=self.kimg, total_kimg=cfg.total_kimg,
             sec_per_kimg=sec_per_step * 1000 / cfg.images_per_step if sec_per_step else 0.0,
@@ -170,7 +171,8 @@ class GanTrainer:
         self._progress(self.step, self.total_steps, text, event=kind(status=self.status(), **fields))
 
     # -- the job ----------------------------------------------------------------------------------
-    def run(self, progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> TrainResult:
+    def run(self, progress: ProgressFn = no_progress,
+            cancelled: CancelledFn = never_cancelled) -> TrainResult:
         """Train until ``total_kimg`` or ``cancelled()``; checkpoint on the way and at the end."""
         if self.data_path is None:
             raise UserError("Choose a prepared image set to train on.")
@@ -196,7 +198,8 @@ class GanTrainer:
         self.report(events.RealsSaved, "Real images", path=str(reals_path))
 
         from ganime_gui.core.gan.distribute import is_multi_worker
-        callbacks = [self.ada, Previews(), LossLog(), ScheduledCheckpoints(not is_multi_worker(self.strategy))]
+        callbacks = [self.ada, Previews(), LossLog(),
+                     ScheduledCheckpoints(not is_multi_worker(self.strategy))]
         if self.metrics and self.metrics.every_kimg:
             callbacks.append(Scores(self.metrics))
         self.callbacks = callbacks
@@ -291,7 +294,8 @@ class GanTrainer:
         n = rows * cols
         picks = np.random.default_rng([self.config.seed, 2]).choice(
             len(self.data), size=n, replace=len(self.data) < n)
-        return runs.save_png_atomic(runs.image_grid(as_unit_float(self.data[np.sort(picks)]), rows, cols), path)
+        return runs.save_png_atomic(
+            runs.image_grid(as_unit_float(self.data[np.sort(picks)]), rows, cols), path)
 
     def generate(self, latents: np.ndarray) -> np.ndarray:
         """EMA-generator images in [-1, 1] for the given latents, (N, res, res, 3) float32."""

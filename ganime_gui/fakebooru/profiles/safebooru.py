@@ -205,8 +205,9 @@ class Safebooru(Profile):
             return json_response({"@attributes": {"limit": limit, "offset": 0, "count": count},
                                   "tag": [{"id": i, "name": n, "count": c, "type": t, "ambiguous": 0}
                                           for i, n, c, t in rows]})
-        body = "".join(f"<tag {xml_attrs([('type', t), ('count', c), ('name', n), ('ambiguous', 'false'), ('id', i)])}/>"
-                       for i, n, c, t in rows)
+        body = "".join(
+            f"<tag {xml_attrs([('type', t), ('count', c), ('name', n), ('ambiguous', 'false'), ('id', i)])}/>"
+            for i, n, c, t in rows)
         return xml_response(f'{XML_HEAD}<tags type="array">{body}</tags>')
 
     def autocomplete(self, req: Request) -> Response:

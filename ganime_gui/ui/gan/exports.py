@@ -64,7 +64,8 @@ class RunExports(QObject):
         from ganime_gui.core.gan.dataset import export_npy, export_png_folder, prepare_dataset
 
         try:
-            if self.tab.run_dir is not None and runs.is_run_dir(self.tab.run_dir) and not self.tab.is_running():
+            if (self.tab.run_dir is not None and runs.is_run_dir(self.tab.run_dir)
+                    and not self.tab.is_running()):
                 paths, data = None, runs.read_run_info(self.tab.run_dir)["data"]
             else:
                 paths, data = self.tab.selected_paths(), None
@@ -75,7 +76,8 @@ class RunExports(QObject):
         if kind == "npy":
             dest = self.tab.ask_save_path("Export the prepared set", "gan-dataset.npy", "NumPy array (*.npy)")
         else:
-            dest = QFileDialog.getExistingDirectory(self.tab, "Export the prepared set as PNGs into", self.dialog_dir())
+            dest = QFileDialog.getExistingDirectory(self.tab, "Export the prepared set as PNGs into",
+                                                    self.dialog_dir())
         if not dest:
             return
         resolution = self.tab.res_combo.currentData()
@@ -92,6 +94,6 @@ class RunExports(QObject):
         titles = {"inception-graph": ("The 2015-12-05 Inception graph", "classify_image_graph_def.pb (*.pb)"),
                   "keras-weights": ("InceptionV3 weights (no top)", "Keras weights (*.h5)")}
         if kind in titles:
-            self.tab.scores.set_file(kind, QFileDialog.getOpenFileName(self.tab, titles[kind][0], self.dialog_dir(),
-                                                                   titles[kind][1])[0])
+            self.tab.scores.set_file(kind, QFileDialog.getOpenFileName(self.tab, titles[kind][0],
+                                                                       self.dialog_dir(), titles[kind][1])[0])
 

@@ -47,8 +47,8 @@ class SourceBox(QGroupBox):
         self.folder: Path | None = None
         form = QFormLayout(self)
         self.combo = narrow_combo()
-        self.combo.setToolTip("Images with this label or predicted class (rejected ones left out), all images, "
-                              "or a folder")
+        self.combo.setToolTip("Images with this label or predicted class (rejected ones left out), "
+                              "all images, or a folder")
         self.combo.activated.connect(self._on_activated)
         self.count = QLabel("")
         self.res_combo = QComboBox()

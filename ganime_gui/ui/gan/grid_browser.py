@@ -32,8 +32,9 @@ class GridBrowser(QWidget):
         self.interpolation_button.setToolTip("Walk between random latents with the latest checkpoint's "
                                              "generator: an animated GIF or a PNG strip")
         self.export_generator_button = QPushButton("Export…")
-        self.export_generator_button.setToolTip("Save the latest checkpoint's generator as a .keras file that "
-                                                "plain Keras loads (with a .json saying how), and 64 samples")
+        self.export_generator_button.setToolTip("Save the latest checkpoint's generator as a .keras file "
+                                                "that plain Keras loads (with a .json saying how), "
+                                                "and 64 samples")
         bar = QHBoxLayout()
         bar.addWidget(self.slider, 1)
         for button in (self.export_grid_button, self.interpolation_button, self.export_generator_button):

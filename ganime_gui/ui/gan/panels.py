@@ -93,7 +93,8 @@ class ScoresPanel(QWidget):
         self.net_combo = narrow_combo()
         self.net_combo.addItem("SWD only: no network, works offline", "swd")
         self.net_combo.addItem("+ KID/FID: Keras InceptionV3, ImageNet (downloads once)", "keras-imagenet")
-        self.net_combo.addItem("+ KID/FID: Inception 2015-12-05 graph file… (as pytorch-fid)", "inception-graph")
+        self.net_combo.addItem("+ KID/FID: Inception 2015-12-05 graph file… (as pytorch-fid)",
+                               "inception-graph")
         self.net_combo.addItem("+ KID/FID: InceptionV3 weights file…", "keras-weights")
         self.net_combo.activated.connect(lambda i: self.network_chosen.emit(self.net_combo.itemData(i)))
         self.files: dict[str, str] = {}
@@ -101,7 +102,8 @@ class ScoresPanel(QWidget):
         self.samples.setToolTip("Generated and real images scored")
         self.every_spin = double(0, 100000, 0, " kimg")
         self.every_spin.setSpecialValueText("never")
-        self.every_spin.setToolTip("Score the EMA generator during training this often (KID/FID: slow without a GPU)")
+        self.every_spin.setToolTip("Score the EMA generator during training this often "
+                                   "(KID/FID: slow without a GPU)")
         self.score_button = QPushButton("Score latest checkpoint")
         self.score_button.clicked.connect(self.score_requested)
         grid.addWidget(QLabel("Network"), 0, 0)

@@ -38,7 +38,8 @@ def _tags_sent(booru) -> list[list[str]]:
 def test_key_goes_as_basic_auth_never_in_the_url():
     adapter = make_adapter("danbooru", "http://127.0.0.1:1", Credentials("alice", KEY))
     for request in (adapter.list_request(FOUR, None, 100), adapter.count_request(FOUR)):
-        assert request.headers["Authorization"] == "Basic " + base64.b64encode(f"alice:{KEY}".encode()).decode()
+        assert (request.headers["Authorization"]
+                == "Basic " + base64.b64encode(f"alice:{KEY}".encode()).decode())
         assert KEY not in json.dumps(request.params) and "alice" not in json.dumps(request.params)
     assert make_adapter("danbooru").list_request(FOUR[:2], None, 100).headers == {}
 
@@ -118,7 +119,8 @@ def test_wrong_key_ends_blocked_saying_it_was_refused(fakebooru, project):
 def test_member_key_falls_back_at_the_count(fakebooru, project):
     booru = fakebooru("danbooru", posts=200, seed=2, api_user="m", api_key=KEY, api_level="member")
     q = CrawlQuery(tags=FOUR, exclude=["chibi"])
-    out = crawl(project, booru, query=q, credentials=Credentials("m", KEY), options=fast_options(page_size=30))
+    out = crawl(project, booru, query=q, credentials=Credentials("m", KEY),
+                options=fast_options(page_size=30))
     assert out.state == "done", out.reason
     expected = {p.id for p in search(" ".join(FOUR) + " -chibi", booru.dataset)}
     assert expected and _ids(project) == expected and out.stats.filtered > 0

@@ -18,7 +18,8 @@ def fixture(name: str) -> bytes:
 
 # -- real fixtures -------------------------------------------------------------------------------
 def test_safebooru_json_fixture():
-    page = make_adapter("safebooru").parse_list(200, {}, fixture("safebooru_org__dapi_json__posts__2025-09.json"))
+    page = make_adapter("safebooru").parse_list(
+        200, {}, fixture("safebooru_org__dapi_json__posts__2025-09.json"))
     [post] = page.posts
     assert post.id == 6077620
     assert post.md5 == "563c6fbe5761ac4ba720ae0da9a15b8a"          # from "hash", not from "image"
@@ -37,7 +38,8 @@ def test_safebooru_deep_error_fixture_is_deep_paging_not_empty():
 
 
 def test_gelbooru_envelope_fixture():
-    page = make_adapter("gelbooru").parse_list(200, {}, fixture("gelbooru_com__dapi_json__posts_envelope__2023-03.json"))
+    page = make_adapter("gelbooru").parse_list(
+        200, {}, fixture("gelbooru_com__dapi_json__posts_envelope__2023-03.json"))
     assert page.total == 6877
     assert [p.id for p in page.posts] == [8329156, 8311716, 8299561]
     first, second, third = page.posts
@@ -61,11 +63,13 @@ def test_danbooru_fixture():
 
 def test_danbooru_410_fixture_is_deep_paging():
     with pytest.raises(DeepPagingRefused, match="page 1000"):
-        make_adapter("danbooru").parse_list(410, {}, fixture("danbooru__posts_json__error_410_page_limit.json"))
+        make_adapter("danbooru").parse_list(
+            410, {}, fixture("danbooru__posts_json__error_410_page_limit.json"))
 
 
 def test_moebooru_fixture():
-    page = make_adapter("moebooru").parse_list(200, {}, fixture("konachan_com__moebooru_post_json__list__2023-03.json"))
+    page = make_adapter("moebooru").parse_list(
+        200, {}, fixture("konachan_com__moebooru_post_json__list__2023-03.json"))
     assert [p.id for p in page.posts] == [354323, 354321, 354320, 354319]
     post = page.posts[0]
     assert post.md5 == "e53d6e7c9046076fdb2ce4ab07e9f0c5" and post.file_ext == "png"
@@ -76,7 +80,8 @@ def test_moebooru_fixture():
 
 
 def test_html_list_fixture():
-    page = parse_html_list(make_adapter("gelbooru"), fixture("gelbooru_com__html_post_list__excerpt__2017-09.html").decode())
+    page = parse_html_list(make_adapter("gelbooru"),
+                           fixture("gelbooru_com__html_post_list__excerpt__2017-09.html").decode())
     assert [p.id for p in page.posts] == [3889449, 3889444, 3889438, 3889428, 3889422, 3889413, 3889398]
     post = page.posts[0]
     assert post.file_url == "https://simg3.gelbooru.com/images/44/1c/441ca055e7cc4dc823d9747b735f2cae.jpg"
@@ -144,7 +149,8 @@ def test_empty_bodies_are_empty_pages(body):
 
 
 def test_html_escaped_tags_are_unescaped():
-    [post] = SAFE.parse_list(200, {}, json.dumps([dapi_entry(tags="&gt;_&lt; jeanne_d&#039;arc")]).encode()).posts
+    [post] = SAFE.parse_list(
+        200, {}, json.dumps([dapi_entry(tags="&gt;_&lt; jeanne_d&#039;arc")]).encode()).posts
     assert post.tags == (">_<", "jeanne_d'arc")
 
 
@@ -221,7 +227,8 @@ def test_autocomplete_shapes():
         b'[{"type":"tag","label":"cat ears","value":"cat_ears","post_count":"430787","category":"tag"}]')
     assert gel[0].tag == "cat_ears" and gel[0].count == 430787
     dan = make_adapter("danbooru").parse_autocomplete(
-        b'[{"type":"tag-word","label":"hatsune miku","value":"hatsune_miku","category":4,"post_count":123456}]')
+        b'[{"type":"tag-word","label":"hatsune miku","value":"hatsune_miku",'
+        b'"category":4,"post_count":123456}]')
     assert dan[0].tag == "hatsune_miku" and dan[0].count == 123456
     moe = make_adapter("moebooru").parse_autocomplete(b'[{"name":"long_hair","count":5}]')
     assert moe[0].tag == "long_hair"

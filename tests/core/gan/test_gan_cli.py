@@ -60,8 +60,9 @@ def test_data_parallel_path_on_two_logical_cpus(prepared_npy, tmp_path):
 def test_gan_modules_command_and_tab_import_no_tensorflow():
     modules = ["ganime_gui.core.gan", "ganime_gui.commands.train_gan", "ganime_gui.ui.gan_tab"] + [
         f"ganime_gui.core.gan.{m}" for m in ("config", "dataset", "selection", "runs", "train", "metrics",
-                                             "interpolate", "models", "augment", "distribute", "presets", "swd",
-                                             "export", "step", "ada", "callbacks", "checkpoints", "events")] + [
+                                             "interpolate", "models", "augment", "distribute", "presets",
+                                             "swd", "export", "step", "ada", "callbacks", "checkpoints",
+                                             "events")] + [
         "ganime_gui.commands.sample", "ganime_gui.ui.gan.preset_box"]
     code = f"import sys, {', '.join(modules)}; print('tensorflow' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -126,7 +127,8 @@ def test_two_workers_on_this_machine_train_as_one_and_end_with_the_same_weights(
         env = {**os.environ, "TF_CONFIG": json.dumps({"cluster": {"worker": workers},
                                                       "task": {"type": "worker", "index": index}}),
                "CUDA_VISIBLE_DEVICES": "-1"}
-        procs.append(subprocess.Popen([sys.executable, "-m", "ganime_gui", "train-gan", "--data", str(prepared_npy),
+        procs.append(subprocess.Popen([sys.executable, "-m", "ganime_gui", "train-gan",
+                                       "--data", str(prepared_npy),
                                        "--steps", "3", "--out", str(out), *TINY], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     try:
@@ -139,5 +141,6 @@ def test_two_workers_on_this_machine_train_as_one_and_end_with_the_same_weights(
     assert start["replicas"] == 2  # one replica on each machine, the batch of 8 split 4 + 4
     chief, other = load_generator(out), load_generator(out / ".worker-1")
     assert chief.step == other.step == 3
-    for a, b in zip(chief.G.get_weights() + chief.D.get_weights(), other.G.get_weights() + other.D.get_weights()):
+    for a, b in zip(chief.G.get_weights() + chief.D.get_weights(),
+                    other.G.get_weights() + other.D.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)

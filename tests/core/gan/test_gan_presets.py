@@ -67,7 +67,8 @@ def test_previews_come_every_quarter_kimg_early_then_spaced_out():
 
 def test_early_previews_are_all_kept_under_their_own_names(make_config, prepared_npy, tmp_path):
     # Previews every 16 images of a 8-image batch, closer than 1 kimg: each grid has its own file.
-    trainer = GanTrainer(make_config(total_kimg=0.064, preview_every_kimg=0.016), prepared_npy, tmp_path / "run")
+    trainer = GanTrainer(make_config(total_kimg=0.064, preview_every_kimg=0.016), prepared_npy,
+                         tmp_path / "run")
     trainer.run()
     grids = runs.list_fake_grids(tmp_path / "run")
     assert [kimg for kimg, _ in grids] == [0.0, 0.016, 0.032, 0.048, 0.064]

@@ -68,7 +68,8 @@ def test_checkpoint_then_resume_continues_exactly(make_config, prepared_npy, tmp
     straight = GanTrainer(make_config(total_kimg=0.040), prepared_npy, tmp_path / "straight")
     straight.run()
     for name in ("G", "D", "G_ema"):
-        for a, b in zip(getattr(straight.model, name).get_weights(), getattr(resumed.model, name).get_weights()):
+        for a, b in zip(getattr(straight.model, name).get_weights(),
+                        getattr(resumed.model, name).get_weights()):
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)  # bit-equal on CPU here
     assert np.array_equal(straight.model.rng.state.numpy(), resumed.model.rng.state.numpy())
     log = runs.read_log(run_dir)
@@ -183,7 +184,8 @@ def test_metrics_during_training_are_logged_and_reported(make_config, prepared_n
     trainer = GanTrainer(make_config(arch="dcgan", total_kimg=0.032), prepared_npy, tmp_path / "run",
                          metrics=plan)
     reported = []
-    trainer.run(lambda done, total, message="", **extra: reported.append(getattr(extra.get("event"), "metric", None)))
+    trainer.run(lambda done, total, message="", **extra:
+                reported.append(getattr(extra.get("event"), "metric", None)))
     logged = [r for r in runs.read_log(tmp_path / "run") if r.get("event") == "metric"]
     assert [r["kimg"] for r in logged] == [0.016, 0.032]
     assert all(r["network"] == "toy" and r["fake_samples"] == 12 and np.isfinite(r["kid"]) for r in logged)
@@ -191,7 +193,8 @@ def test_metrics_during_training_are_logged_and_reported(make_config, prepared_n
     assert [m["kimg"] for m in reported if m] == [0.016, 0.032]
 
 
-def test_a_failing_feature_network_does_not_stop_training_and_swd_goes_on(make_config, prepared_npy, tmp_path):
+def test_a_failing_feature_network_does_not_stop_training_and_swd_goes_on(make_config, prepared_npy,
+                                                                          tmp_path):
     from ganime_gui.core.gan.metrics import MetricsPlan
 
     def offline():
