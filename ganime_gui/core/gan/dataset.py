@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from PIL import Image
 
-from ganime_gui.core.fsutil import atomic_write_text
+from ganime_gui.core.fsutil import atomic_path, atomic_write_text
 from ganime_gui.core.images import WHITE, flatten_to_rgb, is_image_file, open_image, pad_to_square
 from ganime_gui.core.jobs import (CancelledFn, ProgressFn, UserError, check_cancelled,
                                   never_cancelled, no_progress)
@@ -134,9 +134,8 @@ def prepare_dataset(paths: Iterable[str | Path], cache_dir: str | Path, resoluti
         progress(len(paths), len(paths), f"Using the prepared set ({existing.count} images)")
         return existing
 
-    tmp = cache_dir / f".{npy.stem}.{os.getpid()}.tmp.npy"
     skipped: list[tuple[str, str]] = []
-    try:
+    with atomic_path(npy) as tmp:  # the cache is only ever whole (or absent)
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=CACHE_DTYPE,
                                         shape=(len(paths), resolution, resolution, 3))
         count = 0
@@ -160,10 +159,6 @@ def prepare_dataset(paths: Iterable[str | Path], cache_dir: str | Path, resoluti
         del out
         if count < len(paths):  # drop the rows left for skipped images
             _truncate_rows(tmp, count)
-        os.replace(tmp, npy)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     meta = {"resolution": resolution, "count": count, "sources": len(paths), "skipped": skipped}
     atomic_write_text(_meta_path(npy), json.dumps(meta, indent=1))
     return PreparedDataset(npy, resolution, count, tuple(skipped))
@@ -211,13 +206,12 @@ def export_npy(data_path: str | Path, dest: str | Path) -> Path:
     """Write the prepared set as a float32 .npy in [-1, 1] (the seed's format)."""
     data = load_array(data_path)
     dest = Path(dest)
-    tmp = dest.with_name(f".{dest.name}.tmp.npy")
-    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=data.shape)
-    for start in range(0, len(data), 512):
-        out[start:start + 512] = as_unit_float(data[start:start + 512])
-    out.flush()
-    del out
-    os.replace(tmp, dest)
+    with atomic_path(dest) as tmp:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=data.shape)
+        for start in range(0, len(data), 512):
+            out[start:start + 512] = as_unit_float(data[start:start + 512])
+        out.flush()
+        del out
     return dest
 
 

@@ -12,13 +12,12 @@ loads it on a machine without this package. Beside it, ``<name>.json`` says how 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from ganime_gui.core.fsutil import atomic_write_text
+from ganime_gui.core.fsutil import atomic_path, atomic_write_text, commit, temp_path
 from ganime_gui.core.gan import runs
 from ganime_gui.core.gan.dataset import to_uint8
 from ganime_gui.core.jobs import (CancelledFn, ProgressFn, UserError, check_cancelled, never_cancelled,
@@ -56,13 +55,9 @@ def export_generator(run_dir: str | Path, dest: str | Path, checkpoint: str | Pa
         dest = dest.with_name(dest.name + ".keras")
     trainer = trainer or load_generator(run_dir, checkpoint)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.tmp.keras")  # Keras wants the suffix
-    try:
+    with temp_path(dest.parent, prefix=f".{dest.stem}.", suffix=".keras") as tmp:  # Keras wants the suffix
         trainer.G_ema.save(tmp)
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        commit(tmp, dest)
     atomic_write_text(sidecar_path(dest), json.dumps(generator_info(trainer, run_dir), indent=1))
     return dest
 
@@ -81,9 +76,8 @@ def write_samples(trainer, count: int, out_dir: str | Path, seed: int = 0,
         check_cancelled(cancelled)
         for i, img in enumerate(to_uint8(trainer.generate(z[start:start + 64])), start):
             path = out_dir / f"sample-{seed}-{i:05d}.png"
-            tmp = path.with_name(f".{path.name}.tmp")
-            Image.fromarray(img).save(tmp, format="PNG")
-            os.replace(tmp, path)
+            with atomic_path(path) as tmp:
+                Image.fromarray(img).save(tmp, format="PNG")
             paths.append(path)
         progress(len(paths), count, f"Wrote {len(paths)} of {count} samples")
     return paths

@@ -45,6 +45,7 @@ def test_nothing_readable_is_a_user_error(tmp_path):
     bad.write_bytes(b"nope")
     with pytest.raises(UserError, match="could be read"):
         prepare_dataset([bad], tmp_path / "cache", 64)
+    assert list((tmp_path / "cache").iterdir()) == []  # no half-written cache or temporary file left
     with pytest.raises(UserError):
         prepare_dataset([], tmp_path / "cache", 64)
 
@@ -53,6 +54,10 @@ def test_exports_round_trip(prepared_npy, tmp_path):
     data = load_array(prepared_npy)
     npy = export_npy(prepared_npy, tmp_path / "out.npy")
     exported = np.load(npy)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert npy.stat().st_mode & 0o777 == 0o666 & ~umask  # the user's umask, not a temp file's 0600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     assert exported.dtype == np.float32 and np.array_equal(exported, data.astype(np.float32))
     folder = export_png_folder(prepared_npy, tmp_path / "pngs")
     pngs = sorted(folder.glob("*.png"))
