@@ -228,14 +228,24 @@ class Task:
                  generation: int):
         self.pool, self.fn, self.args, self.key = pool, fn, args, key
         self.on_result, self.on_error = on_result, on_error
-        self.receiver = None if receiver is None else weakref.ref(receiver)
+        self.receiver = _weak(receiver)
         self.generation = generation
 
     def receiver_alive(self) -> bool:
-        if self.receiver is None:
-            return True
-        obj = self.receiver()
-        return obj is not None and alive(obj)
+        return _still_there(self.receiver)
+
+
+def _weak(receiver: QObject | None):
+    """A weak reference to a receiver (None for none): a worker never keeps a QObject alive."""
+    return None if receiver is None else weakref.ref(receiver)
+
+
+def _still_there(ref) -> bool:
+    """Whether a receiver held by :func:`_weak` still exists (no receiver: always)."""
+    if ref is None:
+        return True
+    obj = ref()
+    return obj is not None and alive(obj)
 
 
 class _Relay(QObject):
@@ -420,22 +430,19 @@ def run_as_task(fn: Callable, *args: Any, on_result: Callable, on_error: Callabl
     loop = app_loop()
     if loop is None:
         return run_in_background(fn, *args, on_result=on_result, on_error=on_error, receiver=receiver)
-    ref = None if receiver is None else weakref.ref(receiver)
-
-    def receiver_alive() -> bool:
-        return ref is None or (ref() is not None and alive(ref()))
+    ref = _weak(receiver)
 
     async def call() -> None:
         try:
             value = await call_async(fn, *args)
         except Exception as exc:  # noqa: BLE001 - handed to on_error, like a pool call's
-            if receiver_alive():
+            if _still_there(ref):
                 if on_error is not None:
                     on_error(exc)
                 else:
                     log.warning("background call failed: %s", exc)
             return
-        if receiver_alive():
+        if _still_there(ref):
             on_result(value)
 
     return loop.create_task(call())
