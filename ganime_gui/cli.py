@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ganime_gui import APP_NAME, __version__
 from ganime_gui.core.jobs import JobCancelled, UserError
+from ganime_gui.logs import FILES_ONLY, attach_project_log, project_log_path, setup_logging, user_log_dir
 
 # command name -> (module under ganime_gui.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -75,8 +76,6 @@ def _project_folder(path: str | None) -> str | None:
 
 def _attach_command_log(args: argparse.Namespace) -> None:
     """Headless commands log to their project's log like the window (once the folder exists)."""
-    from ganime_gui.logs import attach_project_log, setup_logging
-
     setup_logging()
     project = getattr(args, "project", None)
     if project and (Path(project) / "ganime.sqlite").exists():
@@ -89,8 +88,6 @@ def run_command(name: str, argv: list[str]) -> int:
     try:
         return _run_logged(name, args)
     finally:
-        from ganime_gui.logs import attach_project_log
-
         attach_project_log(None)
 
 
@@ -109,8 +106,6 @@ def _run_logged(name: str, args: argparse.Namespace) -> int:
         print(f"ganime {name}: stopped by the user", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a bug or an unforeseen fault: one line here, details in the log
-        from ganime_gui.logs import FILES_ONLY, project_log_path, user_log_dir
-
         log.error("ganime %s failed", name, exc_info=True, extra=FILES_ONLY)
         where = project_log_path() or user_log_dir() / "ganime.log"
         print(f"ganime {name} failed: {type(exc).__name__}: {exc}. The details are in {where}",
