@@ -2,6 +2,7 @@
 wall-clock time on the same prepared set, then SWD of each final generator against held-out images.
 
     python bench/gan.py [--minutes 10] [--slice 60] [--ui] [--ui-only] [--no-footnote]
+    python bench/gan.py --long 60 [--every 10]     # the app alone: SWD over an hour of training
 
 Data: the fake booru's figure generator (ganime_gui/fakebooru/figures.py), single not-chibi
 figures, padded with white and resized to 64×64 by the app's own preparation; 2 000 to train on
@@ -111,6 +112,21 @@ class Turns:
             self._resumed[name] = time.perf_counter()
             return False
 
+    def paused(self, name: str):
+        """A context in which ``name``'s clock stands still (measuring a generator mid-run)."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def pause():
+            with self._cond:
+                self.active[name] += time.perf_counter() - self._resumed[name]
+            try:
+                yield
+            finally:
+                with self._cond:
+                    self._resumed[name] = time.perf_counter()
+        return pause()
+
     def finish(self, name: str) -> None:
         """A contestant that ended on its own (or failed) gives up its turns."""
         with self._cond:
@@ -131,7 +147,10 @@ class Turns:
 
 
 # -- the contestants ------------------------------------------------------------------------------
-def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: dict) -> None:
+def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: dict,
+            on_mark=None, marks_s: tuple[float, ...] = ()) -> None:
+    """``on_mark(trainer, seconds)`` is called (with the clock paused) when the training time
+    passes each of ``marks_s``."""
     from ganime_gui.core.gan import events
     from ganime_gui.core.gan.presets import machine_choice
     from ganime_gui.core.gan.train import GanTrainer
@@ -149,7 +168,12 @@ def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: di
 
     stop = []
 
+    pending = sorted(marks_s)
+
     def cancelled() -> bool:  # checked by the trainer before every step
+        while pending and on_mark is not None and turns.clock(name) >= pending[0]:
+            with turns.paused(name):
+                on_mark(trainer, pending.pop(0))
         if not stop and turns.step_done(name):
             stop.append(True)
         return bool(stop)
@@ -304,6 +328,61 @@ def time_interleaved(steps: dict, batches, warmup: int, rounds: int) -> dict:
     return {name: float(np.median(v)) for name, v in times.items()}
 
 
+def bench_long(args) -> dict:
+    """The app's default alone for ``--long`` minutes: SWD of its EMA generator against the
+    held-out set every ``--every`` minutes of training (the clock stands still while it is measured)."""
+    from ganime_gui.core.gan import runs
+    from ganime_gui.core.gan.swd import swd
+    from ganime_gui.core.tfsetup import import_tensorflow
+
+    train, held = figure_set(2000, seed=1), figure_set(2000, seed=2)
+    import_tensorflow()
+    grid_dir = Path(args.grids)
+    grid_dir.mkdir(parents=True, exist_ok=True)
+    marks = [m * 60 for m in np.arange(args.every, args.long + 1e-9, args.every)]
+    points: list[dict] = []
+
+    def measure(trainer, seconds):
+        fakes = generated({"generate": trainer.generate, "latent": trainer.config.latent_dim}, 2000)
+        minutes = seconds / 60
+        points.append({"minutes": minutes, "kimg": trainer.kimg, "swd": swd(held, fakes),
+                       "load": os.getloadavg()[0]})
+        runs.image_grid(fakes[:32], 4, 8).quantize(128).save(
+            grid_dir / f"gan-app-{minutes:g}min.png", optimize=True)
+        p = points[-1]
+        print(f"    {minutes:5g} min  {p['kimg']:7.1f} kimg  SWD {p['swd'].swd:6.1f}  "
+              f"(load {p['load']:.1f})", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        train_path = Path(tmp) / "train.npy"
+        np.save(train_path, train)
+        turns = Turns(["app"], args.long * 60 + 1, args.long * 60 + 1)
+        result: dict = {}
+        print(f"Long run: the app's default alone for {args.long:g} min of training; "
+              f"SWD x10^3 every {args.every:g} min", flush=True)
+        run_app("app", turns, train_path, Path(tmp) / "app", result, on_mark=measure, marks_s=tuple(marks))
+    return {"points": points, "result": result, "real_vs_real": swd(held, train)}
+
+
+def report_long(r: dict, args) -> None:
+    floor = r["real_vs_real"].swd
+    c = r["result"]
+    print(f"  app default ({c['settings']}): {c['images'] / c['seconds']:.1f} img/s over the run")
+    print(f"  {'minutes':>7} {'kimg':>7} {'SWD x10^3 (64/32/16 px)':>26} {'/ real-vs-real':>15} {'load':>5}")
+    for p in r["points"]:
+        s = p["swd"]
+        levels = "/".join(f"{v:.0f}" for v in s.levels)
+        print(f"  {p['minutes']:7g} {p['kimg']:7.1f} {s.swd:9.1f} ({levels:>14}) {s.swd / floor:14.1f}x "
+              f"{p['load']:5.1f}")
+    print(f"  real vs real (train vs held-out): {floor:.1f}")
+    last = r["points"][-1] if r["points"] else None
+    if last:
+        ratio = last["swd"].swd / floor
+        print(f"  after {last['minutes']:.0f} min: {ratio:.1f}x real-vs-real (target <= 3x at 60 min: "
+              f"{'met' if ratio <= 3 and last['minutes'] >= 60 else 'NOT met'}); grids: "
+              f"{args.grids}/gan-app-<minutes>min.png")
+
+
 def bench_compiled_vs_eager(args) -> dict:
     from ganime_gui.core.gan.config import GanConfig
     from ganime_gui.core.gan.train import GanTrainer
@@ -411,12 +490,18 @@ def main() -> int:
     parser.add_argument("--ui-channels", type=int, default=16,
                         help="base width for the UI run (more steps, more updates)")
     parser.add_argument("--ui-only", action="store_true", help="only the UI stall")
+    parser.add_argument("--long", type=float, default=0,
+                        help="instead: the app's default alone for this many minutes, SWD every --every")
+    parser.add_argument("--every", type=float, default=10, help="minutes between the --long run's SWDs")
     args = parser.parse_args()
 
     from ganime_gui.core.tfsetup import cpu_count
     load = ' '.join(open('/proc/loadavg').read().split()[:3]) if Path('/proc/loadavg').exists() else '?'
     print(f"GAN benchmark: {platform.processor() or platform.machine()}, {cpu_count()} cores, "
           f"load average {load}")
+    if args.long:
+        report_long(bench_long(args), args)
+        return 0
     if not args.ui_only:
         report_peer(bench_peer(args), args)
         if not args.no_footnote:
