@@ -9,7 +9,7 @@ import sys
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from ganime_gui import APP_NAME, ORG_NAME, __version__
+from ganime_gui import APP_NAME, ORG_NAME, __version__, collector
 from ganime_gui.assets import resource
 from ganime_gui.logs import setup_logging
 
@@ -24,6 +24,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName("ganime")
     app.setWindowIcon(QIcon(str(resource("ganime.png"))))
     app.setStyleSheet(resource("style.qss").read_text(encoding="utf-8"))
+    collector.install(app)  # Python's garbage collector runs on this (the UI) thread only
     return app
 
 

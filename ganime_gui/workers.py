@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import itertools
 import logging
 import os
@@ -82,12 +83,19 @@ def describe_error(name: str, exc: BaseException) -> str:
 
 
 class _JobThread(QThread):
+    """Holds its worker weakly. A worker <-> thread reference cycle leaves both to Python's cyclic
+    collector, which frees them on whichever thread it happens to run, such as the next job's
+    thread while Keras traces (Qt objects must go on their own thread). While the job runs, the
+    runner's list keeps the worker; it lets go on the UI thread, after ``ended``."""
+
     def __init__(self, worker: "JobWorker"):
         super().__init__()
-        self._worker = worker
+        self._worker = weakref.ref(worker)
 
     def run(self) -> None:  # runs in the new thread
-        self._worker._run()
+        worker = self._worker()
+        if worker is not None:
+            worker._run()
 
 
 class JobWorker(QObject):
@@ -187,7 +195,8 @@ class JobRunner(QObject):
                              (worker.failed, on_failed), (worker.cancelled, on_cancelled)):
             if slot is not None:
                 signal.connect(slot)
-        worker.ended.connect(lambda w=worker: self._forget(w))
+        # Weakly: a lambda holding the worker, kept by its own signal, would keep it forever.
+        worker.ended.connect(functools.partial(self._forget_ref, weakref.ref(worker)))
         self._workers.append(worker)
         worker.start()
         self.job_started.emit(worker)
@@ -207,6 +216,11 @@ class JobRunner(QObject):
             remaining = max(0, int((deadline - time.monotonic()) * 1000))
             ok = w.wait(remaining) and ok
         return ok
+
+    def _forget_ref(self, ref: "weakref.ref[JobWorker]") -> None:
+        worker = ref()
+        if worker is not None:
+            self._forget(worker)
 
     def _forget(self, worker: JobWorker) -> None:
         if worker in self._workers:

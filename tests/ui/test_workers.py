@@ -2,6 +2,7 @@ import asyncio
 import gc
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 import pytest
@@ -37,6 +38,27 @@ def test_job_reports_progress_and_result(qtbot):
     assert results == [50]
     assert [g[0] for g in got] == [1, 2, 3, 4, 5]
     assert got[-1] == (5, 5, {"value": 4})
+
+
+def test_a_finished_worker_is_freed_on_the_ui_thread_without_the_cyclic_collector(qtbot):
+    # A worker in a reference cycle is freed by the cyclic collector on whatever thread runs it
+    # (the next job's, while Keras traces): the cause of a hang in the GUI tests. With the
+    # collector off, the worker and its QThread must go by reference counting alone, on this thread.
+    runner = JobRunner()
+    results = []
+    gc.collect()
+    gc.disable()
+    try:
+        worker = runner.start(counting_job(3), "count", on_finished=results.append)
+        ended = []
+        worker.ended.connect(lambda: ended.append(True))
+        qtbot.waitUntil(lambda: bool(ended), timeout=5000)
+        worker_ref, thread_ref = weakref.ref(worker), weakref.ref(worker._thread)
+        del worker
+        qtbot.waitUntil(lambda: worker_ref() is None and thread_ref() is None, timeout=2000)
+        assert runner.running() == [] and results == [30]
+    finally:
+        gc.enable()
 
 
 def test_job_can_be_cancelled(qtbot):
