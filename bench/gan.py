@@ -405,14 +405,13 @@ def bench_compiled_vs_eager(args) -> dict:
 def bench_ui_stall(args) -> dict:
     from PIL import Image
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
+    from ganime_gui.app import create_application
     from ganime_gui.core.gan import events
     from ganime_gui.core.project import Project
     from ganime_gui.ui.context import AppContext
     from ganime_gui.ui.gan_tab import GanTab
 
-    app = QApplication.instance() or QApplication([])  # noqa: F841 (kept alive while the tab runs)
+    app = create_application([])  # noqa: F841 (the app's own: its style, its garbage-collector guard)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "images"
         folder.mkdir()

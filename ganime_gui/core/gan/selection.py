@@ -1,12 +1,15 @@
 """Which images the GAN trains on, picked from the project's catalog: the funnel's clean set, by
 hand label, by the class a trained classifier predicted, or all of them. Rejected images (any
-label in the ``reject`` set) are always left out of these selections."""
+label in the ``reject`` set, or a reason other than ``clean`` in the ``reasons`` set) are left
+out of these selections, except that a selection from the ``reasons`` set itself takes what it
+names (training a GAN on the chibi figures is a choice, not a mistake)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 REJECT_SET = "reject"  # any label in this set means "keep out of the training data"
+REASONS_SET, REASONS_CLEAN = "reasons", "clean"  # any other label there is a reason to reject
 
 # A selection is a tuple: (CLEAN, label set, clean class), (LABEL, label set, label),
 # (PREDICTED, model, label), (ALL,) or (FOLDER,).
@@ -25,17 +28,21 @@ def label_choices(catalog) -> list[tuple[str, str, int]]:
     return choices
 
 
-def _rejected(catalog) -> set[str]:
-    if catalog.label_set(REJECT_SET) is None:
-        return set()
-    return {p for p, _ in catalog.labelled_paths(REJECT_SET)}
+def _rejected(catalog, label_set: str | None = None) -> set[str]:
+    """Relative paths kept out of a selection drawn from ``label_set``."""
+    out: set[str] = set()
+    if catalog.label_set(REJECT_SET) is not None:
+        out |= {p for p, _ in catalog.labelled_paths(REJECT_SET)}
+    if label_set != REASONS_SET and catalog.label_set(REASONS_SET) is not None:
+        out |= {p for p, lab in catalog.labelled_paths(REASONS_SET) if lab != REASONS_CLEAN}
+    return out
 
 
 def paths_with_label(catalog, project, label_set: str, label: str,
                      exclude_rejected: bool = True) -> list[Path]:
     """Absolute paths of the images labelled ``label`` in ``label_set``, minus any rejected ones."""
     chosen = [p for p, lab in catalog.labelled_paths(label_set) if lab == label]
-    rejected = _rejected(catalog) if exclude_rejected else set()
+    rejected = _rejected(catalog, label_set) if exclude_rejected else set()
     return [project.abspath(p) for p in chosen if p not in rejected]
 
 
@@ -66,11 +73,11 @@ def _predicted_paths(catalog, model) -> dict[str, str]:
 def prediction_choices(catalog) -> list[PredictedChoice]:
     """Every class each stored classifier predicted for at least one image (rejected ones not
     counted), newest model first."""
-    rejected = _rejected(catalog)
     choices = []
     for model in catalog.model_records():
         if not catalog.prediction_count(model.id):
             continue
+        rejected = _rejected(catalog, model.label_set)
         counts: dict[str, int] = {}
         for path, label in _predicted_paths(catalog, model).items():
             if path not in rejected:
@@ -88,7 +95,7 @@ def paths_with_prediction(catalog, project, model_name: str, label: str,
     model = catalog.model_record(model_name)
     if model is None:
         raise UserError(f"The classifier {model_name!r} is no longer in the project: pick another selection.")
-    rejected = _rejected(catalog) if exclude_rejected else set()
+    rejected = _rejected(catalog, model.label_set) if exclude_rejected else set()
     return [project.abspath(p) for p, lab in sorted(_predicted_paths(catalog, model).items())
             if lab == label and p not in rejected]
 
@@ -124,11 +131,11 @@ def clean_choices(catalog) -> list[tuple[str, str, int]]:
     """(label set, clean class, size) of every non-empty clean set the funnel would keep: the
     images labelled that class by hand plus the unlabelled ones the newest model predicted it
     for (the Sort tab's funnel), rejected ones not counted."""
-    rejected = _rejected(catalog)
     choices = []
     for ls in catalog.label_sets():
         if ls.name == REJECT_SET:
             continue
+        rejected = _rejected(catalog, ls.name)
         for label in ls.classes:
             if _is_clean_class(label):
                 count = sum(1 for p in _clean_set(catalog, ls.name, label) if p not in rejected)
@@ -146,5 +153,5 @@ def _clean_set(catalog, label_set: str, clean: str) -> list[str]:
 def clean_set_paths(catalog, project, label_set: str, clean: str,
                     exclude_rejected: bool = True) -> list[Path]:
     """Absolute paths of the funnel's clean set of ``label_set`` (class ``clean``), minus rejected."""
-    rejected = _rejected(catalog) if exclude_rejected else set()
+    rejected = _rejected(catalog, label_set) if exclude_rejected else set()
     return [project.abspath(p) for p in _clean_set(catalog, label_set, clean) if p not in rejected]

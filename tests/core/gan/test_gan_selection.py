@@ -22,6 +22,20 @@ def test_images_by_label_leave_out_rejected(tmp_path):
         assert len(all_image_paths(catalog, project)) == 6
 
 
+def test_a_reason_in_the_reasons_set_rejects_an_image_for_other_sets_but_not_for_its_own(tmp_path):
+    project = Project.create(tmp_path / "project")
+    with project.open_catalog() as catalog:
+        ids = [catalog.add_file(f"images/{i}.png", md5=f"{i:032x}", size=10) for i in range(5)]
+        catalog.set_labels("chibi", ids, "not_chibi")
+        catalog.set_labels("reasons", [ids[0]], "more_than_one")
+        catalog.set_labels("reasons", [ids[1]], "clean")
+
+        chosen = paths_with_label(catalog, project, "chibi", "not_chibi")
+        assert [p.name for p in chosen] == ["1.png", "2.png", "3.png", "4.png"]  # "clean" is no reason
+        # Picking the reason itself is a choice: the reasons set's own classes are not filtered.
+        assert [p.name for p in paths_with_label(catalog, project, "reasons", "more_than_one")] == ["0.png"]
+
+
 def test_images_by_predicted_class_leave_out_rejected(tmp_path):
     from ganime_gui.core.gan.selection import paths_with_prediction, prediction_choices
 
