@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPainter, QPixmap
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -47,9 +47,7 @@ def _thumbnail_job(paths: list[str], px: int):
 
 
 class ImageGrid(QListWidget):
-    """``set_items(list[GridItem])``; ``digit_pressed(n, paths)`` when 1-9 is pressed on selected items."""
-
-    digit_pressed = Signal(int, list)  # 1..9, the selected paths
+    """``set_items(list[GridItem])``. Keys on the selection come from the tab's QActions (ui/keys.py)."""
 
     def __init__(self, jobs=None, thumb_px: int = 96, parent=None):
         super().__init__(parent)
@@ -119,9 +117,3 @@ class ImageGrid(QListWidget):
         painter.end()
         return canvas
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and self.selectedItems():
-            self.digit_pressed.emit(int(key - Qt.Key.Key_0), self.selected_paths())
-            return
-        super().keyPressEvent(event)
