@@ -7,12 +7,12 @@ writers queue instead of failing with "database is locked".
 from __future__ import annotations
 
 import contextlib
-import shutil
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from ganime_gui.core.fsutil import atomic_path
 from ganime_gui.core.jobs import UserError
 
 from .schema import MIGRATIONS
@@ -145,6 +145,17 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
+def _backup(conn: sqlite3.Connection, backup: Path) -> None:
+    """A consistent copy of the open catalog (SQLite's backup API, WAL included), written to a
+    temporary file and renamed into place: a crash or a full disk leaves no half a backup."""
+    with atomic_path(backup, fsync=True) as tmp:
+        copy = sqlite3.connect(tmp)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+
+
 def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
     """Bring the schema to the newest version. Returns the version it started from.
 
@@ -161,8 +172,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
     if current == latest:
         return current
     if current > 0 and path is not None and path.exists():
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copy2(path, path.with_name(f"{path.name}.v{current}.bak"))
+        _backup(conn, path.with_name(f"{path.name}.v{current}.bak"))
     for version in range(current + 1, latest + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:

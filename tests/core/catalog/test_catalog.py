@@ -81,7 +81,11 @@ def test_migration_from_v1_keeps_data(tmp_path):
         assert cat.file(1).phash is None  # the v2 column exists
         cat.set_phash(1, "ff00")
         assert cat.file(1).phash == "ff00"
-    assert (tmp_path / "old.sqlite.v1.bak").exists()
+    backup = sqlite3.connect(tmp_path / "old.sqlite.v1.bak")  # the catalog as it was, complete
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert backup.execute("SELECT label FROM labels").fetchall() == [("chibi",)]
+    backup.close()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
 def test_catalog_from_a_newer_app_is_refused(tmp_path):
