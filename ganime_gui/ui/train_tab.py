@@ -106,7 +106,7 @@ class TrainTab(QWidget):
     # -- project ---------------------------------------------------------------------------------
     def _on_project_changed(self, project) -> None:
         catalog = self.context.catalog
-        names = [ls.name for ls in catalog.label_sets() if not ls.name.startswith("_")] if catalog else []
+        names = [ls.name for ls in catalog.label_sets()] if catalog else []
         self.form.set_label_sets(names)
         self.current_model = None
         self.plots.clear()

@@ -20,6 +20,16 @@ DEFAULT_LABEL_SETS: dict[str, list[str]] = {
     "reject": ["more_than_one", "flashy_background", "weird_viewpoint", "low_quality"],
     "reasons": ["clean", "chibi", "more_than_one", "flashy_background", "weird_viewpoint"],
 }
+# Label sets the app keeps for its own bookkeeping, not the user's classes: the funnel's spot-check
+# sample (core/sorting/funnel.py), and any name starting with "_". Not offered for sorting,
+# training or GAN selections.
+SPOT_SET = "spot checks"
+
+
+def is_bookkeeping(name: str) -> bool:
+    return name == SPOT_SET or name.startswith("_")
+
+
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
            "#bfef45", "#fabed4"]
 
@@ -89,9 +99,10 @@ class LabelsMixin:
         return LabelSet(row["id"], row["name"], tuple(c["name"] for c in classes),
                         tuple(c["color"] for c in classes))
 
-    def label_sets(self) -> list[LabelSet]:
+    def label_sets(self, bookkeeping: bool = False) -> list[LabelSet]:
+        """The user's label sets, oldest first; with ``bookkeeping`` the app's own ones too."""
         names = [r["name"] for r in self.db.query("SELECT name FROM label_sets ORDER BY id")]
-        return [self.label_set(n) for n in names]
+        return [self.label_set(n) for n in names if bookkeeping or not is_bookkeeping(n)]
 
     # -- labels ----------------------------------------------------------------------------------
     def set_labels(self, label_set: str, file_ids: list[int], label: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ganime_gui.core.catalog import Catalog
+from ganime_gui.core.catalog.labels import SPOT_SET
 from ganime_gui.core.catalog.sorting import SQL_ORDERS, QueueRow
 from ganime_gui.core.jobs import UserError
 
@@ -17,7 +18,6 @@ SHOW_MODES = {
     "duplicates": "Near-duplicate groups",
     "spot_check": "Spot check (random predicted clean)",
 }
-SPOT_SET = "spot checks"        # the label set remembering the spot-check sample (core.sorting.funnel)
 ORDERS = {
     "catalog": "Catalog order",
     "uncertain": "Most uncertain first",

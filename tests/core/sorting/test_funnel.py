@@ -59,6 +59,9 @@ def test_a_spot_check_estimates_the_precision_with_an_interval(tagged):
                        {i: [0.1, 0.9] for i in truth})             # a model that says clean always
     sample = draw_spot_check(catalog, SPEC, size=12, seed=3)
     assert len(sample) == 12 and set(sample) <= solo
+    # The sample is the app's bookkeeping: not a label set to sort, train or pick a GAN set from.
+    assert SPOT_SET not in [ls.name for ls in catalog.label_sets()]
+    assert SPOT_SET in [ls.name for ls in catalog.label_sets(bookkeeping=True)]
     shown = [r.id for r in build_queue(catalog, QueueSpec("chibi", show="spot_check"))]
     assert sorted(shown) == sorted(sample)
     assert funnel(catalog, SPEC).checked == 0
