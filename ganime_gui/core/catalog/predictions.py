@@ -53,6 +53,9 @@ class PredictionsMixin:
         row = self.db.one("SELECT * FROM models WHERE name = ?", (name,))
         return None if row is None else ModelRecord.from_row(row)
 
+    def model_name(self, model_id: int) -> str | None:
+        return self.db.scalar("SELECT name FROM models WHERE id = ?", (model_id,))
+
     def model_records(self) -> list[ModelRecord]:
         return [ModelRecord.from_row(r) for r in self.db.query("SELECT * FROM models ORDER BY id DESC")]
 

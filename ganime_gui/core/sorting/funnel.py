@@ -113,14 +113,13 @@ def funnel(catalog: Catalog, spec: FunnelSpec) -> Funnel:
     confirmed = sum(1 for r in checked if r.label == spec.clean)
     share = wilson(confirmed, len(checked))
     return Funnel(
-        crawled=int(catalog.db.scalar("SELECT COUNT(*) FROM posts") or 0), on_disk=on_disk,
+        crawled=catalog.count_posts(), on_disk=on_disk,
         passed_tags=len(rows), labelled=len(labelled),
         labelled_clean=sum(1 for r in labelled if r.label == spec.clean),
         scored=len(unlabelled_scored),
         predicted_clean=sum(1 for r in unlabelled_scored if r.predicted == spec.clean),
         checked=len(checked), confirmed=confirmed, sample=len(in_sample),
-        model=None if model is None else catalog.db.scalar(
-            "SELECT name FROM models WHERE id = ?", (model[0],)),
+        model=None if model is None else catalog.model_name(model[0]),
         precision=share[0] if share else None, low=share[1] if share else None,
         high=share[2] if share else None)
 
