@@ -198,3 +198,23 @@ def test_a_damaged_catalog_keeps_the_current_project_open(window, tmp_path):
     assert window.open_project(bad.root) is None
     assert "could not be read" in window.last_error[1]
     assert window.context.project == good and window.context.catalog.count_files() == 0
+
+
+@pytest.mark.parametrize("title", ["Crawl", "Train", "GAN"])
+def test_a_settings_column_shows_every_control_whole(qtbot, window, title):
+    """At a laptop's 1280×800 nothing in a tab's settings column is cut off by its scroll bar."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QScrollArea
+
+    window.resize(1280, 800)
+    window.tabs.setCurrentIndex([window.tabs.tabText(i) for i in range(window.tabs.count())].index(title))
+    tab = window.tab(title)
+    qtbot.waitUntil(tab.isVisible)
+    scroll = tab.findChild(QScrollArea)
+    viewport = scroll.viewport()
+    controls = [w for kind in (QAbstractButton, QComboBox, QAbstractSpinBox)
+                for w in scroll.widget().findChildren(kind) if w.isVisibleTo(scroll.widget())]
+    assert controls
+    cut = [w.text() if hasattr(w, "text") else type(w).__name__ for w in controls
+           if w.mapTo(viewport, QPoint(w.width(), 0)).x() > viewport.width()]
+    assert cut == []
