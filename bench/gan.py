@@ -3,6 +3,7 @@ wall-clock time on the same prepared set, then SWD of each final generator again
 
     python bench/gan.py [--minutes 10] [--slice 60] [--ui] [--ui-only] [--no-footnote]
     python bench/gan.py --long 60 [--every 10]     # the app alone: SWD over an hour of training
+    python bench/gan.py --versus fastgan           # the default against another architecture, same preset
 
 Data: the fake booru's figure generator (ganime_gui/fakebooru/figures.py), single not-chibi
 figures, padded with white and resized to 64×64 by the app's own preparation; 2 000 to train on
@@ -148,7 +149,7 @@ class Turns:
 
 # -- the contestants ------------------------------------------------------------------------------
 def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: dict,
-            on_mark=None, marks_s: tuple[float, ...] = ()) -> None:
+            on_mark=None, marks_s: tuple[float, ...] = (), overrides: dict | None = None) -> None:
     """``on_mark(trainer, seconds)`` is called (with the clock paused) when the training time
     passes each of ``marks_s``."""
     from ganime_gui.core.gan import events
@@ -157,8 +158,10 @@ def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: di
     from ganime_gui.core.jobs import JobCancelled
 
     choice = machine_choice()
-    config = choice.preset.config(resolution=64, total_kimg=0, checkpoint_every_minutes=0)
-    result.update(settings=f"{choice.preset.title}, {config.arch}", reason=choice.reason)
+    config = choice.preset.config(**{"resolution": 64, "total_kimg": 0, "checkpoint_every_minutes": 0,
+                                     **(overrides or {})})
+    result.update(settings=f"{choice.preset.title}, {config.arch}", reason=choice.reason,
+                  file_tag="app" if not overrides else "app-" + "-".join(map(str, overrides.values())))
     trainer = GanTrainer(config, train_path, run_dir)
     first_grid = []
 
@@ -237,6 +240,26 @@ def generated(result: dict, count: int) -> np.ndarray:
 
 
 def bench_peer(args) -> dict:
+    """The app's default against keras-io's example."""
+    def peer(name, turns, train, train_path, folder, result):
+        run_peer(name, turns, train.astype(np.float32) / 255.0, folder, result)
+    return equal_time({"app": app_with(), "peer": peer}, args)
+
+
+def bench_versus(args) -> dict:
+    """The app's default against the same preset with another architecture (``--versus``)."""
+    return equal_time({"app": app_with(), "alt": app_with(arch=args.versus)}, args)
+
+
+def app_with(**overrides):
+    def contestant(name, turns, train, train_path, folder, result):
+        run_app(name, turns, train_path, folder, result, overrides=overrides)
+    return contestant
+
+
+def equal_time(contestants: dict, args) -> dict:
+    """Each contestant ``fn(name, turns, train, train_path, folder, result)`` in its own thread,
+    for ``--minutes`` of training in alternating turns; then SWD of each final generator."""
     from ganime_gui.core.gan import runs
     from ganime_gui.core.gan.swd import swd
     from ganime_gui.core.tfsetup import import_tensorflow
@@ -249,12 +272,11 @@ def bench_peer(args) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         train_path = Path(tmp) / "train.npy"
         np.save(train_path, train)
-        turns = Turns(["app", "peer"], args.slice, args.minutes * 60)
-        results = {"app": {}, "peer": {}}
-        threads = [threading.Thread(target=run_app,
-                                    args=("app", turns, train_path, Path(tmp) / "app", results["app"])),
-                   threading.Thread(target=run_peer, args=("peer", turns, train.astype(np.float32) / 255.0,
-                                                          Path(tmp) / "peer", results["peer"]))]
+        turns = Turns(list(contestants), args.slice, args.minutes * 60)
+        results = {name: {} for name in contestants}
+        threads = [threading.Thread(target=fn, args=(name, turns, train, train_path, Path(tmp) / name,
+                                                     results[name]))
+                   for name, fn in contestants.items()]
         for t in threads:
             t.start()
         for t in threads:
@@ -267,7 +289,7 @@ def bench_peer(args) -> dict:
             fakes = generated(r, 2000)
             r["swd"] = swd(held, fakes)
             grid = runs.image_grid(fakes[:32], 4, 8).quantize(128)  # small enough to keep in the repository
-            grid.save(grid_dir / f"gan-{name}-{args.minutes:g}min.png", optimize=True)
+            grid.save(grid_dir / f"gan-{r.get('file_tag', name)}-{args.minutes:g}min.png", optimize=True)
             r["img_s"] = r["images"] / r["seconds"]
             out["contestants"][name] = {k: v for k, v in r.items() if k not in ("generate", "trainer")}
     mean_image = np.repeat(train.astype(np.float32).mean(0, keepdims=True), 2000, 0) / 127.5 - 1
@@ -279,23 +301,43 @@ def bench_peer(args) -> dict:
     return out
 
 
-def report_peer(r: dict, args) -> None:
-    print(f"Equal time: {args.minutes:g} min of training each, alternating {args.slice:g}-s turns; "
-          f"2000 train / 2000 held-out figures at 64×64 (drawn in {r['data_s']:.0f} s or cached)")
+def report_versus(r: dict, args) -> None:
+    print(f"Architectures at equal time: {args.minutes:g} min of training each, alternating "
+          f"{args.slice:g}-s turns, the machine's preset; 2000 train / 2000 held-out figures at 64×64")
     print(f"  {'contestant':<62} {'img/s':>7} {'kimg':>7} {'first grid':>11}  SWD ×10³ (64/32/16 px)")
-    names = {"app": "app default", "peer": "keras-io gan_ada.py"}
     for key, c in r["contestants"].items():
-        s = c["swd"]
-        first = f"{c['first_grid_s']:.0f} s" if c["first_grid_s"] is not None else "none"
-        levels = "/".join(f"{v:.0f}" for v in s.levels)
-        print(f"  {names[key] + ' (' + c['settings'] + ')':<62} {c['img_s']:7.1f} {c['kimg']:7.1f} "
-              f"{first:>11} {s.swd:7.1f} ({levels})")
+        _print_row(("app default" if key == "app" else "same preset, --versus") + f" ({c['settings']})", c)
+    _print_baselines(r)
+    app, alt = r["contestants"]["app"], r["contestants"]["alt"]
+    better = "alt" if alt["swd"].swd < app["swd"].swd else "app"
+    print(f"  {args.versus} SWD / default SWD: {alt['swd'].swd / app['swd'].swd:.2f} "
+          f"(lower is better: {'the --versus architecture' if better == 'alt' else 'the default'} wins here)")
+
+
+def _print_row(title: str, c: dict) -> None:
+    s = c["swd"]
+    first = f"{c['first_grid_s']:.0f} s" if c["first_grid_s"] is not None else "none"
+    levels = "/".join(f"{v:.0f}" for v in s.levels)
+    print(f"  {title:<62} {c['img_s']:7.1f} {c['kimg']:7.1f} {first:>11} {s.swd:7.1f} ({levels})")
+
+
+def _print_baselines(r: dict) -> None:
     for key, title in (("real_vs_real", "real vs real (train vs held-out)"),
                        ("mean_image", "trivial: the mean training image"),
                        ("pixel_noise", "trivial: per-pixel noise, the set's mean/std")):
         s = r[key]
         print(f"  {title:<62} {'':>7} {'':>7} {'':>11} {s.swd:7.1f} "
               f"({'/'.join(f'{v:.0f}' for v in s.levels)})")
+
+
+def report_peer(r: dict, args) -> None:
+    print(f"Equal time: {args.minutes:g} min of training each, alternating {args.slice:g}-s turns; "
+          f"2000 train / 2000 held-out figures at 64×64 (drawn in {r['data_s']:.0f} s or cached)")
+    print(f"  {'contestant':<62} {'img/s':>7} {'kimg':>7} {'first grid':>11}  SWD ×10³ (64/32/16 px)")
+    names = {"app": "app default", "peer": "keras-io gan_ada.py"}
+    for key, c in r["contestants"].items():
+        _print_row(f"{names[key]} ({c['settings']})", c)
+    _print_baselines(r)
     app, peer = r["contestants"]["app"], r["contestants"]["peer"]
     ratio = app["swd"].swd / peer["swd"].swd
     floor = r["real_vs_real"].swd
@@ -348,7 +390,7 @@ def bench_long(args) -> dict:
         points.append({"minutes": minutes, "kimg": trainer.kimg, "swd": swd(held, fakes),
                        "load": os.getloadavg()[0]})
         runs.image_grid(fakes[:32], 4, 8).quantize(128).save(
-            grid_dir / f"gan-app-{minutes:g}min.png", optimize=True)
+            grid_dir / f"gan-long-{minutes:g}min.png", optimize=True)
         p = points[-1]
         print(f"    {minutes:5g} min  {p['kimg']:7.1f} kimg  SWD {p['swd'].swd:6.1f}  "
               f"(load {p['load']:.1f})", flush=True)
@@ -380,7 +422,7 @@ def report_long(r: dict, args) -> None:
         ratio = last["swd"].swd / floor
         print(f"  after {last['minutes']:.0f} min: {ratio:.1f}x real-vs-real (target <= 3x at 60 min: "
               f"{'met' if ratio <= 3 and last['minutes'] >= 60 else 'NOT met'}); grids: "
-              f"{args.grids}/gan-app-<minutes>min.png")
+              f"{args.grids}/gan-long-<minutes>min.png")
 
 
 def bench_compiled_vs_eager(args) -> dict:
@@ -489,6 +531,8 @@ def main() -> int:
     parser.add_argument("--ui-channels", type=int, default=16,
                         help="base width for the UI run (more steps, more updates)")
     parser.add_argument("--ui-only", action="store_true", help="only the UI stall")
+    parser.add_argument("--versus", metavar="ARCH", default="",
+                        help="instead of the peer: the same preset with this architecture (e.g. fastgan)")
     parser.add_argument("--long", type=float, default=0,
                         help="instead: the app's default alone for this many minutes, SWD every --every")
     parser.add_argument("--every", type=float, default=10, help="minutes between the --long run's SWDs")
@@ -500,6 +544,9 @@ def main() -> int:
           f"load average {load}")
     if args.long:
         report_long(bench_long(args), args)
+        return 0
+    if args.versus:
+        report_versus(bench_versus(args), args)
         return 0
     if not args.ui_only:
         report_peer(bench_peer(args), args)
