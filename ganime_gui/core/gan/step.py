@@ -117,8 +117,10 @@ def build_gan_model(config: GanConfig, strategy=None):
             return tuple(1.0 - jitter * self.rng.uniform([batch]) for _ in range(2))
 
         def real_logits_and_recon(self, x):
-            """FastGAN: D's logits for augmented reals ``x`` and the per-image reconstruction
-            error of its decoders (the whole image at res/2, and one random quarter)."""
+            """D's logits for augmented reals ``x`` and, for FastGAN, the per-image reconstruction
+            error of its decoders (the whole image at res/2, and one random quarter); else 0."""
+            if self.D_recon is None:
+                return self.D(x, training=True), 0.0
             quarter = tf.one_hot(self.rng.uniform([tf.shape(x)[0]], 0, QUARTERS, dtype=tf.int32), QUARTERS)
             logits, recon_all, recon_part = self.D_recon([x, quarter], training=True)
             whole, part = reconstruction_targets(tf, x, quarter)
@@ -140,15 +142,12 @@ def build_gan_model(config: GanConfig, strategy=None):
                 z = rng.normal([b, cfg.latent_dim])
                 with tf.GradientTape() as tape:
                     fakes = G(z, training=True)
-                    if self.D_recon is not None:  # FastGAN: decoders reconstruct the reals D saw
-                        real_logits, recon_error = self.real_logits_and_recon(self.augment(x))
-                    else:
-                        real_logits = D(self.augment(x), training=True)
+                    real_logits, recon_error = self.real_logits_and_recon(self.augment(x))
                     real_logits = tf.reshape(real_logits, [-1])
                     fake_logits = tf.reshape(D(self.augment(fakes), training=True), [-1])
                     per_example = d_loss_per_example(tf, spec.loss, real_logits, fake_logits,
                                                      self.hinge_margins(b))
-                    if self.D_recon is not None:
+                    if self.D_recon is not None:  # FastGAN: decoders reconstruct the reals D saw
                         per_example += spec.recon_weight * recon_error
                     if spec.gp_weight:
                         per_example += spec.gp_weight * self.gradient_penalty(x, fakes)
