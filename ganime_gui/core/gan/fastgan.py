@@ -24,9 +24,10 @@ batch norm undoes the Lipschitz bound spectral norm gives (it divides by the bat
 with real and fake batches normalised apart the discriminator can tell them apart by their
 statistics; the ``diffaug`` architecture's SN-only discriminator trains stably with the same loss.
 
-Self-supervision: two small decoders (nearest up-sampling, 3×3 conv, GLU; 3×3 conv and tanh to RGB)
-reconstruct the whole (augmented) real image at res/2 from the 8×8 feature map, and one random
-quarter of it (res/2 × res/2) from the matching quarter of the 16×16 map. The paper scores the
+Self-supervision: two small decoders (nearest up-sampling, 3×3 conv, GLU, the base width at 16×16
+halving per stage; 3×3 conv and tanh to RGB) reconstruct the whole (augmented) real image at res/2
+from the 8×8 feature map, and one random quarter of it (res/2 × res/2) from the matching quarter
+of the 16×16 map. The paper scores the
 reconstructions with LPIPS, which needs downloaded VGG weights; here it is the mean squared error
 on pixels, weight 1 (``ArchSpec.recon_weight``), added to the discriminator's loss on real images
 only. The decoders are plain convs (no spectral norm): they are a side head, not part of the
@@ -146,11 +147,11 @@ def build_fastgan_discriminator(config: GanConfig, name: str = "discriminator") 
         return layers.Average(name=f"down{size}")([main, short])
 
     def decoder(x, label):
-        """8×8 (or 4×4 at 16 px) features → an RGB image at res/2."""
-        c = x.shape[-1]
+        """8×8 (or 4×4 at 16 px) features → an RGB image at res/2; the width at 16×16 is the base
+        width, halving per stage (wider decoders cost more than the trunk they train)."""
         while x.shape[1] < res // 2:
             size = x.shape[1] * 2
-            c = max(4, c // 2)
+            c = max(4, config.base_channels * 16 // size)
             x = layers.UpSampling2D(2, interpolation="nearest", name=f"{label}_up{size}")(x)
             value, gate = (layers.Conv2D(c, 3, padding="same", kernel_initializer=init,
                                          name=f"{label}_conv{size}_{half}")(x) for half in ("value", "gate"))
