@@ -81,10 +81,10 @@ def build_fastgan_generator(config: GanConfig, name: str = "generator", synchron
                   for half in ("value", "gate")]
         return glu(*halves, prefix=f"block{size}")
 
-    def excitation(small, size):
-        """A per-channel gate in (0, 1) from a small map: (B, 1, 1, channels of the big map)."""
-        c = chans[int(math.log2(size * 8)) - 2]
+    def excitation(small):
+        """A per-channel gate in (0, 1) from a small map for the map 8× its size: (B, 1, 1, C)."""
         s = small.shape[1]
+        c = chans[int(math.log2(s * 8)) - 2]
         if s > 4:
             small = layers.AveragePooling2D(s // 4, name=f"sle{s}_pool")(small)
         y = layers.Conv2D(c, 4, padding="valid", kernel_initializer=init, name=f"sle{s}_conv4")(small)
@@ -106,7 +106,7 @@ def build_fastgan_generator(config: GanConfig, name: str = "generator", synchron
         size = x.shape[1] * 2
         x = up_block(x, c, size)
         if size in pending:
-            gate = excitation(feats[pending[size]], pending[size])
+            gate = excitation(feats[pending[size]])
             x = layers.Multiply(name=f"sle{pending[size]}to{size}")([x, gate])
         feats[size] = x
     x = layers.Conv2D(3, 3, padding="same", kernel_initializer=init, name="to_rgb")(x)
@@ -172,7 +172,7 @@ def build_fastgan_discriminator(config: GanConfig, name: str = "discriminator") 
     quarter = keras.Input((QUARTERS,), name="quarter")
     part_map = feats[min(16, res // 2)]
     h = part_map.shape[1] // 2
-    crops = [(((0, h), (0, h))), (((0, h), (h, 0))), (((h, 0), (0, h))), (((h, 0), (h, 0)))]
+    crops = [((0, h), (0, h)), ((0, h), (h, 0)), ((h, 0), (0, h)), ((h, 0), (h, 0))]  # as the targets
     quarters = ops.stack([layers.Cropping2D(c, name=f"quarter{i}")(part_map) for i, c in enumerate(crops)], 1)
     chosen = ops.einsum("bq,bqhwc->bhwc", quarter, quarters)
     recon_all = decoder(feats[min(8, res // 2)], "decode_all")

@@ -88,3 +88,16 @@ def test_reconstruction_loss_is_part_of_the_discriminator_loss_on_reals(make_con
     assert still == 0.0
     # Same seed, same draws: the difference is the reconstruction error, which is positive.
     assert with_recon > without + 1e-4
+
+
+def test_the_part_decoder_sees_the_quarter_of_the_features_its_target_is_cut_from(make_config):
+    import keras
+    _, _, _, D_recon = build_fastgan_models(make_config(arch="fastgan", resolution=32, base_channels=4))
+    # At 32 px the 16×16 map is the stem's output; the part decoder's first layer gets the crop.
+    probe = keras.Model(D_recon.inputs, [D_recon.get_layer("stem_leaky").output,
+                                         D_recon.get_layer("decode_part_up16").input])
+    images = np.random.default_rng(1).uniform(-1, 1, (4, 32, 32, 3)).astype(np.float32)
+    features, chosen = (np.asarray(t) for t in probe([images, np.eye(4, dtype=np.float32)]))
+    quarters = [features[:, :8, :8], features[:, :8, 8:], features[:, 8:, :8], features[:, 8:, 8:]]
+    for i in range(4):  # image i asked for quarter i, in reconstruction_targets' order
+        np.testing.assert_allclose(chosen[i], quarters[i][i], atol=1e-6)
