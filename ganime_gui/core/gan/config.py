@@ -1,6 +1,6 @@
 """What a GAN run is made of: the architecture presets and the run's settings (no TensorFlow here).
 
-Three architectures:
+Four architectures:
 
 * ``dcgan``: Radford et al. 2016 as the seed tried it: transposed-conv generator with batch norm,
   a batch-normalised conv discriminator, the non-saturating loss, Adam(2e-4, beta1 0.5). The seed
@@ -18,7 +18,14 @@ Three architectures:
   to let ADA's overfitting heuristic adapt p instead. Samples come from an exponential moving
   average of the generator's weights (Yazici et al. 2019), half-life 10 kimg as StyleGAN2-ADA.
 
-All three keep an EMA generator (the checkpoints and previews use it) and count progress in
+* ``fastgan``: Liu et al. 2021 (FastGAN) scaled to 64×64 (``fastgan.py``): a generator of
+  up-sampling + conv + GLU stages with skip-layer excitation, a discriminator of residual
+  down-sampling blocks with spectral norm whose 8×8 and 16×16 features must also reconstruct the
+  (augmented) real image through two small decoders (self-supervision, MSE weight 1 here; the paper
+  uses LPIPS). Hinge loss with FastGAN's random margins (U(0.8, 1) instead of 1, on real and
+  fake logits, as the official code), Adam(2e-4, betas 0.5, 0.999), DiffAugment as ``diffaug``.
+
+All four keep an EMA generator (the checkpoints and previews use it) and count progress in
 thousands of real images shown to the discriminator (kimg), as the StyleGAN codebases do.
 """
 from __future__ import annotations
@@ -40,6 +47,10 @@ class ArchSpec:
     n_critic: int = 1
     gp_weight: float = 0.0
     augment: bool = False
+    nets: str = "dcgan"        # the networks: "dcgan" (models.py) or "fastgan" (fastgan.py)
+    recon_weight: float = 0.0  # D's self-supervised reconstruction loss on reals (fastgan)
+    margin_jitter: float = 0.0  # hinge margins drawn from U(1 - jitter, 1) instead of 1 (fastgan)
+    cost: float = 1.0          # training time per image relative to diffaug's (presets' rough ETA)
 
 
 ARCHITECTURES: dict[str, ArchSpec] = {
@@ -50,6 +61,9 @@ ARCHITECTURES: dict[str, ArchSpec] = {
                       g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999)),
     "wgan-gp": ArchSpec("WGAN-GP (the seed's 128×128 model)", loss="wgan-gp", d_norm="layer",
                         g_lr=1e-4, d_lr=1e-4, betas=(0.0, 0.9), n_critic=5, gp_weight=10.0),
+    "fastgan": ArchSpec("FastGAN: skip-layer excitation + self-supervised D + DiffAugment + EMA",
+                        loss="hinge", d_norm="spectral", g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999),
+                        augment=True, nets="fastgan", recon_weight=1.0, margin_jitter=0.2, cost=3.0),
 }
 DEFAULT_ARCH = "diffaug"
 

@@ -141,13 +141,20 @@ def build_discriminator(config: GanConfig, name: str = "discriminator", synchron
     return model
 
 
+def copy_weights(target, source) -> None:
+    """Start the EMA generator equal to the generator (both from the same builder)."""
+    for t, w in zip(target.weights, source.weights):
+        t.assign(w)
+
+
 def build_models(config: GanConfig, replicas: int = 1):
-    """(generator, discriminator, ema_generator); the EMA copy starts equal to the generator.
-    With several ``replicas`` batch norm is synchronised over them."""
+    """(generator, discriminator, ema_generator, None) for the DCGAN-shaped networks; the EMA copy
+    starts equal to the generator. (``fastgan.build_fastgan_models`` gives FastGAN's, with its
+    reconstruction model in the last place.) With several ``replicas`` batch norm is synchronised
+    over them."""
     sync = replicas > 1
     generator = build_generator(config, synchronized=sync)
     discriminator = build_discriminator(config, synchronized=sync)
     ema = build_generator(config, name="generator_ema", synchronized=sync)
-    for target, source in zip(ema.weights, generator.weights):
-        target.assign(source)
-    return generator, discriminator, ema
+    copy_weights(ema, generator)
+    return generator, discriminator, ema, None

@@ -9,6 +9,9 @@ The losses per architecture (``config.ARCHITECTURES``):
 * hinge (diffaug):        D: relu(1 - D(x)) + relu(1 + D(G(z)));  G: -D(G(z))
 * non-saturating (dcgan): D: softplus(-D(x)) + softplus(D(G(z)));  G: softplus(-D(G(z)))
 * Wasserstein (wgan-gp):  D: D(G(z)) - D(x) + 10 (|grad D(mix)| - 1)²;  G: -D(G(z))
+* hinge, random margins (fastgan): D: relu(u - D(x)) + relu(u' + D(G(z))) + |dec(D(x)) - x|²,
+  u, u' ~ U(0.8, 1) per image as the official FastGAN code; G: -D(G(z)). The last term is the
+  self-supervised reconstruction of the augmented reals (``fastgan.py``), mean squared error.
 """
 from __future__ import annotations
 
@@ -18,9 +21,10 @@ from ganime_gui.core.gan.config import GanConfig
 from ganime_gui.core.tfsetup import import_tensorflow
 
 
-def d_loss_per_example(tf, loss: str, real_logits, fake_logits):
+def d_loss_per_example(tf, loss: str, real_logits, fake_logits, margins=(1.0, 1.0)):
+    """``margins``: the hinge's margins for real and fake logits (1, or FastGAN's random ones)."""
     if loss == "hinge":
-        return tf.nn.relu(1.0 - real_logits) + tf.nn.relu(1.0 + fake_logits)
+        return tf.nn.relu(margins[0] - real_logits) + tf.nn.relu(margins[1] + fake_logits)
     if loss == "nonsaturating":
         return tf.nn.softplus(-real_logits) + tf.nn.softplus(fake_logits)
     return fake_logits - real_logits  # wgan-gp
@@ -38,6 +42,7 @@ def build_gan_model(config: GanConfig, strategy=None):
     import keras
 
     from ganime_gui.core.gan.augment import diff_augment
+    from ganime_gui.core.gan.fastgan import QUARTERS, build_fastgan_models, reconstruction_targets
     from ganime_gui.core.gan.models import build_models
 
     class GanModel(keras.Model):
@@ -46,13 +51,15 @@ def build_gan_model(config: GanConfig, strategy=None):
             self.config = config
             self.strategy = strategy or tf.distribute.get_strategy()
             keras.utils.set_random_seed(config.seed)  # weight initialisation
-            self.G, self.D, self.G_ema = build_models(config, self.strategy.num_replicas_in_sync)
+            # D_recon (FastGAN only, else None): D with its decoders, for the reconstruction loss.
+            build = build_fastgan_models if config.spec.nets == "fastgan" else build_models
+            self.G, self.D, self.G_ema, self.D_recon = build(config, self.strategy.num_replicas_in_sync)
             b1, b2 = config.spec.betas
             self.g_opt = keras.optimizers.Adam(config.generator_lr, beta_1=b1, beta_2=b2)
             self.d_opt = keras.optimizers.Adam(config.discriminator_lr, beta_1=b1, beta_2=b2)
             # Keras 3 creates optimiser slots lazily; build them now so a restore has targets.
             self.g_opt.build(self.G.trainable_variables)
-            self.d_opt.build(self.D.trainable_variables)
+            self.d_opt.build(self.d_vars)
             self.rng = tf.random.Generator.from_seed(config.seed)
             self.step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
             self.images_shown = tf.Variable(0, dtype=tf.int64, trainable=False, name="images_shown")
@@ -67,9 +74,18 @@ def build_gan_model(config: GanConfig, strategy=None):
 
         # -- what a checkpoint holds (the names are those of every checkpoint written so far) --
         def checkpoint_objects(self) -> dict:
-            return dict(generator=self.G, discriminator=self.D, generator_ema=self.G_ema,
-                        g_optimizer=self.g_opt, d_optimizer=self.d_opt, rng=self.rng, step=self.step_var,
-                        images_shown=self.images_shown, augment_p=self.augment_p, preview_z=self.preview_z)
+            objects = dict(generator=self.G, discriminator=self.D, generator_ema=self.G_ema,
+                           g_optimizer=self.g_opt, d_optimizer=self.d_opt, rng=self.rng, step=self.step_var,
+                           images_shown=self.images_shown, augment_p=self.augment_p,
+                           preview_z=self.preview_z)
+            if self.D_recon is not None:
+                objects["discriminator_recon"] = self.D_recon  # the decoders (the trunk is D's)
+            return objects
+
+        @property
+        def d_vars(self) -> list:
+            """What D's optimiser trains: D's variables, with FastGAN's decoders."""
+            return (self.D_recon if self.D_recon is not None else self.D).trainable_variables
 
         @property
         def step(self) -> int:
@@ -93,6 +109,25 @@ def build_gan_model(config: GanConfig, strategy=None):
             norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
             return tf.square(norms - 1.0)
 
+        def hinge_margins(self, batch):
+            """(real, fake) hinge margins: 1, or per image U(1 - jitter, 1) (FastGAN)."""
+            jitter = self.config.spec.margin_jitter
+            if not jitter:
+                return 1.0, 1.0
+            return tuple(1.0 - jitter * self.rng.uniform([batch]) for _ in range(2))
+
+        def real_logits_and_recon(self, x):
+            """D's logits for augmented reals ``x`` and, for FastGAN, the per-image reconstruction
+            error of its decoders (the whole image at res/2, and one random quarter); else 0."""
+            if self.D_recon is None:
+                return self.D(x, training=True), 0.0
+            quarter = tf.one_hot(self.rng.uniform([tf.shape(x)[0]], 0, QUARTERS, dtype=tf.int32), QUARTERS)
+            logits, recon_all, recon_part = self.D_recon([x, quarter], training=True)
+            whole, part = reconstruction_targets(tf, x, quarter)
+            error = (tf.reduce_mean(tf.square(recon_all - whole), axis=[1, 2, 3])
+                     + tf.reduce_mean(tf.square(recon_part - part), axis=[1, 2, 3]))
+            return logits, error
+
         def train_step(self, reals):
             """One replica's step on reals shaped (n_critic, batch, H, W, 3): (D loss, G loss,
             sum of sign(D(real))), the losses already divided by the global batch."""
@@ -107,14 +142,18 @@ def build_gan_model(config: GanConfig, strategy=None):
                 z = rng.normal([b, cfg.latent_dim])
                 with tf.GradientTape() as tape:
                     fakes = G(z, training=True)
-                    real_logits = tf.reshape(D(self.augment(x), training=True), [-1])
+                    real_logits, recon_error = self.real_logits_and_recon(self.augment(x))
+                    real_logits = tf.reshape(real_logits, [-1])
                     fake_logits = tf.reshape(D(self.augment(fakes), training=True), [-1])
-                    per_example = d_loss_per_example(tf, spec.loss, real_logits, fake_logits)
+                    per_example = d_loss_per_example(tf, spec.loss, real_logits, fake_logits,
+                                                     self.hinge_margins(b))
+                    if self.D_recon is not None:  # FastGAN: decoders reconstruct the reals D saw
+                        per_example += spec.recon_weight * recon_error
                     if spec.gp_weight:
                         per_example += spec.gp_weight * self.gradient_penalty(x, fakes)
                     d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=cfg.batch_size)
-                grads = tape.gradient(d_loss, D.trainable_variables)
-                self.d_opt.apply_gradients(zip(grads, D.trainable_variables))
+                grads = tape.gradient(d_loss, self.d_vars)
+                self.d_opt.apply_gradients(zip(grads, self.d_vars))
                 d_total += d_loss / spec.n_critic
                 real_sign += tf.reduce_sum(tf.sign(real_logits)) / spec.n_critic
             z = rng.normal([b, cfg.latent_dim])

@@ -62,7 +62,7 @@ def test_gan_modules_command_and_tab_import_no_tensorflow():
         f"ganime_gui.core.gan.{m}" for m in ("config", "dataset", "selection", "runs", "train", "metrics",
                                              "interpolate", "models", "augment", "distribute", "presets",
                                              "swd", "export", "step", "ada", "callbacks", "checkpoints",
-                                             "events")] + [
+                                             "events", "fastgan")] + [
         "ganime_gui.commands.sample", "ganime_gui.ui.gan.preset_box"]
     code = f"import sys, {', '.join(modules)}; print('tensorflow' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -29,20 +29,21 @@ print(json.dumps({"shape": list(out.shape), "min": float(out.min()), "max": floa
 """
 
 
-def _train(make_config, prepared_npy, run_dir):
-    trainer = GanTrainer(make_config(total_kimg=0.016), prepared_npy, run_dir)
+def _train(make_config, prepared_npy, run_dir, arch="diffaug"):
+    trainer = GanTrainer(make_config(arch=arch, total_kimg=0.016), prepared_npy, run_dir)
     trainer.run()
     return trainer
 
 
-def test_the_keras_export_loads_without_this_package(make_config, prepared_npy, tmp_path):
+@pytest.mark.parametrize("arch", ["diffaug", "fastgan"])
+def test_the_keras_export_loads_without_this_package(arch, make_config, prepared_npy, tmp_path):
     run_dir = tmp_path / "run"
-    trainer = _train(make_config, prepared_npy, run_dir)
+    trainer = _train(make_config, prepared_npy, run_dir, arch)
     path = export_generator(run_dir, tmp_path / "out" / "generator")
     assert path.name == "generator.keras" and path.is_file()
     info = json.loads(path.with_suffix(".json").read_text())
     assert info["resolution"] == 32 and info["latent_dim"] == 16 and "[-1, 1]" in info["output"]
-    assert "127.5" in info["to_pixels"] and info["kimg"] == pytest.approx(0.016)
+    assert "127.5" in info["to_pixels"] and info["kimg"] == pytest.approx(0.016) and info["arch"] == arch
     proc = subprocess.run([sys.executable, "-c", LOAD_WITHOUT_GANIME, str(path)], capture_output=True,
                           text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]

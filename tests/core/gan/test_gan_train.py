@@ -18,7 +18,7 @@ def weights_of(model):
     return [np.array(w) for w in model.get_weights()]
 
 
-@pytest.mark.parametrize("arch", ["diffaug", "dcgan", "wgan-gp"])
+@pytest.mark.parametrize("arch", ["diffaug", "dcgan", "wgan-gp", "fastgan"])
 def test_steps_change_generator_and_give_finite_images(arch, make_config, prepared_npy, tmp_path):
     config = make_config(arch=arch, total_kimg=0.016 * (5 if arch == "wgan-gp" else 1))
     trainer = GanTrainer(config, prepared_npy, tmp_path / "run")
@@ -38,16 +38,17 @@ def test_steps_change_generator_and_give_finite_images(arch, make_config, prepar
     assert isinstance(final, events.Finished)
     assert final.status.kimg == pytest.approx(config.images_per_step * 2 / 1000)
     assert final.status.img_per_s > 0 and final.status.grid and final.status.checkpoint
-    assert (final.status.augment_p is None) == (arch != "diffaug")
+    assert (final.status.augment_p is None) == (arch not in ("diffaug", "fastgan"))
     kinds = [type(r[1]["event"]) for r in reports]
     assert kinds[0] is events.RunStarted and events.RealsSaved in kinds and events.StepDone in kinds
     losses = [r for r in runs.read_log(tmp_path / "run") if "d_loss" in r]
     assert losses and all(np.isfinite([r["d_loss"], r["g_loss"]]).all() for r in losses)
 
 
-def test_checkpoint_then_resume_continues_exactly(make_config, prepared_npy, tmp_path):
+@pytest.mark.parametrize("arch", ["diffaug", "fastgan"])
+def test_checkpoint_then_resume_continues_exactly(arch, make_config, prepared_npy, tmp_path):
     run_dir = tmp_path / "run"
-    first = GanTrainer(make_config(total_kimg=0.024), prepared_npy, run_dir)
+    first = GanTrainer(make_config(arch=arch, total_kimg=0.024), prepared_npy, run_dir)
     first.run()
     saved_latents = first.model.preview_z.numpy()
     saved_rng = first.model.rng.state.numpy()
@@ -65,7 +66,7 @@ def test_checkpoint_then_resume_continues_exactly(make_config, prepared_npy, tmp
     result = resumed.run()
     assert result.step == 5
     # And it ends exactly where an uninterrupted run of the same length ends.
-    straight = GanTrainer(make_config(total_kimg=0.040), prepared_npy, tmp_path / "straight")
+    straight = GanTrainer(make_config(arch=arch, total_kimg=0.040), prepared_npy, tmp_path / "straight")
     straight.run()
     for name in ("G", "D", "G_ema"):
         for a, b in zip(getattr(straight.model, name).get_weights(),
