@@ -3,7 +3,7 @@ wall-clock time on the same prepared set, then SWD of each final generator again
 
     python bench/gan.py [--minutes 10] [--slice 60] [--ui] [--ui-only] [--no-footnote]
     python bench/gan.py --long 60 [--every 10]     # the app alone: SWD over an hour of training
-    python bench/gan.py --versus fastgan           # the default against another architecture, same preset
+    python bench/gan.py --versus fastgan fastgan:16  # the default against other architectures, same preset
 
 Data: the fake booru's figure generator (ganime_gui/fakebooru/figures.py), single not-chibi
 figures, padded with white and resized to 64×64 by the app's own preparation; 2 000 to train on
@@ -160,7 +160,10 @@ def run_app(name: str, turns: Turns, train_path: Path, run_dir: Path, result: di
     choice = machine_choice()
     config = choice.preset.config(**{"resolution": 64, "total_kimg": 0, "checkpoint_every_minutes": 0,
                                      **(overrides or {})})
-    result.update(settings=f"{choice.preset.title}, {config.arch}", reason=choice.reason,
+    settings = f"{choice.preset.title}, {config.arch}"
+    if config.base_channels != choice.preset.base_channels:
+        settings += f" at width {config.base_channels}"
+    result.update(settings=settings, reason=choice.reason,
                   file_tag="app" if not overrides else "app-" + "-".join(map(str, overrides.values())))
     trainer = GanTrainer(config, train_path, run_dir)
     first_grid = []
@@ -246,9 +249,16 @@ def bench_peer(args) -> dict:
     return equal_time({"app": app_with(), "peer": peer}, args)
 
 
+def versus_overrides(spec: str) -> dict:
+    """"fastgan" or "fastgan:16" (an architecture, optionally at another width)."""
+    arch, _, width = spec.partition(":")
+    return {"arch": arch, **({"base_channels": int(width)} if width else {})}
+
+
 def bench_versus(args) -> dict:
-    """The app's default against the same preset with another architecture (``--versus``)."""
-    return equal_time({"app": app_with(), "alt": app_with(arch=args.versus)}, args)
+    """The app's default against the same preset with other architectures (``--versus``)."""
+    others = {spec: app_with(**versus_overrides(spec)) for spec in args.versus}
+    return equal_time({"app": app_with(), **others}, args)
 
 
 def app_with(**overrides):
@@ -308,10 +318,11 @@ def report_versus(r: dict, args) -> None:
     for key, c in r["contestants"].items():
         _print_row(("app default" if key == "app" else "same preset, --versus") + f" ({c['settings']})", c)
     _print_baselines(r)
-    app, alt = r["contestants"]["app"], r["contestants"]["alt"]
-    better = "alt" if alt["swd"].swd < app["swd"].swd else "app"
-    print(f"  {args.versus} SWD / default SWD: {alt['swd'].swd / app['swd'].swd:.2f} "
-          f"(lower is better: {'the --versus architecture' if better == 'alt' else 'the default'} wins here)")
+    app = r["contestants"]["app"]["swd"].swd
+    for spec in args.versus:
+        print(f"  {spec} SWD / default SWD: {r['contestants'][spec]['swd'].swd / app:.2f} (lower is better)")
+    best = min(r["contestants"], key=lambda k: r["contestants"][k]["swd"].swd)
+    print(f"  best here: {'the default' if best == 'app' else best}")
 
 
 def _print_row(title: str, c: dict) -> None:
@@ -531,8 +542,9 @@ def main() -> int:
     parser.add_argument("--ui-channels", type=int, default=16,
                         help="base width for the UI run (more steps, more updates)")
     parser.add_argument("--ui-only", action="store_true", help="only the UI stall")
-    parser.add_argument("--versus", metavar="ARCH", default="",
-                        help="instead of the peer: the same preset with this architecture (e.g. fastgan)")
+    parser.add_argument("--versus", metavar="ARCH[:WIDTH]", nargs="+", default=[],
+                        help="instead of the peer: the same preset with these architectures, optionally at "
+                             "another width (e.g. fastgan fastgan:16)")
     parser.add_argument("--long", type=float, default=0,
                         help="instead: the app's default alone for this many minutes, SWD every --every")
     parser.add_argument("--every", type=float, default=10, help="minutes between the --long run's SWDs")
