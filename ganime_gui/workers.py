@@ -114,13 +114,19 @@ class JobWorker(QObject):
         self._resume = threading.Event()
         self._resume.set()
         self._last_emit = float("-inf")  # not 0.0: monotonic() may be near 0 after boot
+        self._started = self._ended = False
         self._thread = _JobThread(self)
-        self._thread.finished.connect(self.ended)
+        self._thread.finished.connect(self._on_thread_finished)
 
     # -- control (UI thread) ---------------------------------------------------------------------
     def start(self) -> "JobWorker":
+        self._started = True
         self._thread.start()
         return self
+
+    def _on_thread_finished(self) -> None:  # UI thread, after the job's last signal was delivered
+        self._ended = True
+        self.ended.emit()
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -145,6 +151,13 @@ class JobWorker(QObject):
         return self._cancel.is_set()
 
     def is_running(self) -> bool:
+        """From ``start()`` until ``ended`` reaches the UI thread. The thread itself stops a moment
+        before the job's last signal (its result) is delivered: by this measure a slot or a
+        test never sees a job that is over while its result is still on the way."""
+        return self._started and not self._ended
+
+    def thread_alive(self) -> bool:
+        """The job's thread is still running (what quitting has to wait for)."""
         return self._thread.isRunning()
 
     def wait(self, timeout_ms: int = -1) -> bool:
@@ -203,7 +216,8 @@ class JobRunner(QObject):
         return worker
 
     def running(self) -> list[JobWorker]:
-        return [w for w in self._workers if w.is_running()]
+        """The jobs whose threads still run."""
+        return [w for w in self._workers if w.thread_alive()]
 
     def stop_all(self, timeout_ms: int = 10_000) -> bool:
         """Cancel every job and wait for its thread. True when all ended in time."""

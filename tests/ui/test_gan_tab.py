@@ -41,7 +41,7 @@ def shown_image(tab) -> QImage:
     return tab.grid_view.pixmap().toImage()
 
 
-def test_preview_shows_reals_then_updating_samples(tab, qtbot):
+def test_preview_shows_reals_then_updating_samples(tab, qtbot, monkeypatch):
     tab.kimg_spin.setValue(0.1)  # 13 steps of 8 images
     # KID during training, with a toy feature network standing in for Inception (no download).
     toy = CallableFeatures(lambda px: np.concatenate([px.mean((1, 2)), px.std((1, 2))], 1), "toy net",
@@ -56,6 +56,34 @@ def test_preview_shows_reals_then_updating_samples(tab, qtbot):
         ok = original(path)
         if path:
             seen.append((path.name, shown_image(tab)))
+        return ok
+
+    tab.grid_view.set_path = recording_set_path
+    # The tiny run can end before a loaded machine's UI thread handles its first preview, and the
+    # tab rightly jumps to the newest grid. The step-0 grid comes before the reals are reported
+    # and each later one is reported once save_preview returns, so the third waits until the tab
+    # has shown the second: "the samples changed" is then tested, not raced.
+    import threading
+
+    from ganime_gui.core.gan.train import GanTrainer
+
+    first_shown = threading.Event()
+    save_preview = GanTrainer.save_preview
+
+    previews = []
+
+    def wait_then_save_preview(trainer):
+        if len(previews) >= 2:
+            assert first_shown.wait(30), "the tab never showed the first sample grid"
+        previews.append(trainer.images)
+        return save_preview(trainer)
+
+    monkeypatch.setattr(GanTrainer, "save_preview", wait_then_save_preview)
+
+    def recording_set_path(path, record=recording_set_path):
+        ok = record(path)
+        if path and path.name.startswith("fakes"):
+            first_shown.set()
         return ok
 
     tab.grid_view.set_path = recording_set_path

@@ -61,6 +61,20 @@ def test_a_finished_worker_is_freed_on_the_ui_thread_without_the_cyclic_collecto
         gc.enable()
 
 
+def test_a_job_counts_as_running_until_its_result_has_reached_the_ui_thread(qtbot):
+    # Waiting for "not running" must mean the result was handled: the thread ends a moment before
+    # its last queued signal is delivered (the race behind a flaky GAN-tab test).
+    runner = JobRunner()
+    results = []
+    worker = runner.start(counting_job(2), "count", on_finished=results.append)
+    assert worker.is_running()
+    assert worker.wait(5000)  # the thread is done; no event loop ran, so nothing was delivered
+    assert not worker.thread_alive() and runner.running() == []
+    assert results == [] and worker.is_running()
+    qtbot.waitUntil(lambda: not worker.is_running(), timeout=5000)
+    assert results == [20]
+
+
 def test_job_can_be_cancelled(qtbot):
     runner = JobRunner()
     progressed = threading.Event()
@@ -121,7 +135,7 @@ def test_stop_all_ends_every_thread(qtbot):
     workers = [runner.start(counting_job(10_000, 0.01), f"job{i}") for i in range(3)]
     qtbot.wait(50)
     assert runner.stop_all(timeout_ms=5000)
-    assert not any(w.is_running() for w in workers)
+    assert not any(w.thread_alive() for w in workers)
 
 
 def test_describe_error_for_a_full_disk():
