@@ -10,7 +10,8 @@ and a timer on the UI thread runs the collections CPython would have run, by the
 Two things keep those collections short, since they now stall the UI: a full collection runs at
 most every ``FULL_EVERY_S``, and once TensorFlow is imported its ~250 000 module objects are moved
 out of the collector's sight (``gc.freeze``): they live until exit and would otherwise be
-scanned by every full collection (about 0.2-1 s each on a 2-core CPU).
+scanned by every full collection (1.1 s in one measurement with the window loaded, on a busy
+2-core CPU).
 """
 from __future__ import annotations
 

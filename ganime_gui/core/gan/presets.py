@@ -6,6 +6,10 @@ a quarter of an hour. Halving the width (the convolutions cost about a quarter) 
 trains about 4-6× faster on a 2-core CPU and shows standing figures within about ten minutes at
 64 px (bench/RESULTS.md, GAN), so that is the CPU preset.
 
+Both use ``diffaug``: at equal time on a CPU ``fastgan`` scored about 3× worse (1.6× at width
+16), and was not better per image shown (bench/RESULTS.md, "Architectures at equal time"); on a
+GPU it has not been measured.
+
 The speed estimate before a run is the measured speed of an earlier run with the same settings
 when the project has one, else a rough model (cost ∝ width² × pixels, calibrated on a 2-core
 CPU, times the architecture's ``ArchSpec.cost``: FastGAN's full-resolution 3×3 convs and its
