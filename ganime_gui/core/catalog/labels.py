@@ -13,12 +13,13 @@ from .db import Database
 # seed's reject reasons, in the order the seed met them; the Train tab trains one classifier per
 # reason on it (core/classify/reasons.py). "reject" stays a set of reasons only: the GAN leaves out
 # any image labelled in it. Projects made before "reasons" shipped get it from schema v4.
+REASONS_SET, REASONS_CLEAN = "reasons", "clean"  # the one-pass set and its "no reason applies" class
 DEFAULT_LABEL_SETS: dict[str, list[str]] = {
     "chibi": ["chibi", "not_chibi"],
     "single": ["single", "multiple"],
     "quality": ["good", "bad"],
     "reject": ["more_than_one", "flashy_background", "weird_viewpoint", "low_quality"],
-    "reasons": ["clean", "chibi", "more_than_one", "flashy_background", "weird_viewpoint"],
+    REASONS_SET: [REASONS_CLEAN, "chibi", "more_than_one", "flashy_background", "weird_viewpoint"],
 }
 # Label sets the app keeps for its own bookkeeping, not the user's classes: the funnel's spot-check
 # sample (core/sorting/funnel.py), and any name starting with "_". Not offered for sorting,

@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from ganime_gui.core.catalog.labels import REASONS_CLEAN, REASONS_SET
 from ganime_gui.core.classify.data import split_items
 from ganime_gui.core.classify.evaluation import metrics_from_confusion
 from ganime_gui.core.classify.models import check_model_name
@@ -32,7 +33,7 @@ from ganime_gui.core.fsutil import atomic_write_text
 from ganime_gui.core.jobs import (JobEvent, ProgressFn, UserError, check_cancelled, never_cancelled,
                                   no_progress)
 
-CLEAN = "clean"
+CLEAN = REASONS_CLEAN
 GROUP_SUFFIX = ".reasons.json"  # in models/: which model is which reason, thresholds, held-out result
 
 
@@ -113,7 +114,7 @@ class ReasonModels:
 
 
 def train_one_vs_rest(items: Sequence[tuple[str, str]], config: TrainConfig, *, models_dir: str | os.PathLike,
-                      cache_dir: str | os.PathLike, label_set: str = "reasons", clean_class: str = CLEAN,
+                      cache_dir: str | os.PathLike, label_set: str = REASONS_SET, clean_class: str = CLEAN,
                       reasons: Sequence[str] | None = None, name_prefix: str | None = None,
                       holdout_fraction: float = 0.2, threshold: float = 0.5,
                       progress: ProgressFn = no_progress,

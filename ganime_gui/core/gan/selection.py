@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ganime_gui.core.catalog.labels import REASONS_CLEAN, REASONS_SET  # any other label there rejects
+
 REJECT_SET = "reject"  # any label in this set means "keep out of the training data"
-REASONS_SET, REASONS_CLEAN = "reasons", "clean"  # any other label there is a reason to reject
 
 # A selection is a tuple: (CLEAN, label set, clean class), (LABEL, label set, label),
 # (PREDICTED, model, label), (ALL,) or (FOLDER,).
