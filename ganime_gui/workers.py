@@ -209,7 +209,7 @@ class JobRunner(QObject):
             if slot is not None:
                 signal.connect(slot)
         # Weakly: a lambda holding the worker, kept by its own signal, would keep it forever.
-        worker.ended.connect(functools.partial(self._forget_ref, weakref.ref(worker)))
+        worker.ended.connect(functools.partial(self._forget, weakref.ref(worker)))
         self._workers.append(worker)
         worker.start()
         self.job_started.emit(worker)
@@ -231,12 +231,10 @@ class JobRunner(QObject):
             ok = w.wait(remaining) and ok
         return ok
 
-    def _forget_ref(self, ref: "weakref.ref[JobWorker]") -> None:
+    def _forget(self, ref: "weakref.ref[JobWorker]") -> None:
         worker = ref()
-        if worker is not None:
-            self._forget(worker)
-
-    def _forget(self, worker: JobWorker) -> None:
+        if worker is None:
+            return
         if worker in self._workers:
             self._workers.remove(worker)
         self.job_ended.emit(worker)
