@@ -10,15 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 from ganime_gui.core.gan.config import ARCHITECTURES, DEFAULT_ARCH, GanConfig
 from ganime_gui.core.gan.dataset import RESOLUTIONS
 from ganime_gui.core.gan.selection import ALL, CLEAN, FOLDER, LABEL, PREDICTED
-
-
-def narrow_combo() -> QComboBox:
-    """A combo box that elides long entries instead of widening the side panel."""
-    combo = QComboBox()
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(14)
-    combo.currentTextChanged.connect(combo.setToolTip)
-    return combo
+from ganime_gui.ui.widgets.combos import narrow_combo
 
 
 def spin(lo: int, hi: int, value: int) -> QSpinBox:

@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ganime_gui.core.timefmt import format_duration
-from ganime_gui.ui.gan.forms import double, narrow_combo, spin
+from ganime_gui.ui.gan.forms import double, spin
+from ganime_gui.ui.widgets.combos import narrow_combo
 from ganime_gui.ui.widgets.live_plot import LivePlot
 
 NOT_SCORED = "SWD / KID / FID: not computed yet"

@@ -4,8 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLayout, QScrollArea, QVBoxLayout, QWidget
 
-# A combo box this narrow still reads ("Data-efficient: Dif…"); its full text is its tooltip.
-_COMBO_MIN_CHARS = 14
+from ganime_gui.ui.widgets.combos import narrow_combo
 
 
 def side_panel(*items: QWidget | QLayout, min_width: int = 310, max_width: int = 400) -> QScrollArea:
@@ -13,7 +12,7 @@ def side_panel(*items: QWidget | QLayout, min_width: int = 310, max_width: int =
 
     The column is as wide as its widest row needs (within ``min_width``..``max_width``) plus the
     scroll bar, so nothing is cut off at its right edge; long combo-box entries are elided there
-    instead of widening the column, and show in full in the list and the tooltip."""
+    instead of widening the column (``narrow_combo``)."""
     controls = QWidget()
     column = QVBoxLayout(controls)
     for item in items:
@@ -23,7 +22,7 @@ def side_panel(*items: QWidget | QLayout, min_width: int = 310, max_width: int =
             column.addWidget(item)
     column.addStretch(1)
     for combo in controls.findChildren(QComboBox):
-        _fit(combo)
+        narrow_combo(combo)
     scroll = QScrollArea()
     scroll.setWidget(controls)
     scroll.setWidgetResizable(True)
@@ -34,10 +33,3 @@ def side_panel(*items: QWidget | QLayout, min_width: int = 310, max_width: int =
     scroll.setMaximumWidth(max(max_width, needed))
     return scroll
 
-
-def _fit(combo: QComboBox) -> None:
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(_COMBO_MIN_CHARS)
-    combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)  # the open list shows whole entries
-    combo.currentTextChanged.connect(combo.setToolTip)
-    combo.setToolTip(combo.currentText())
