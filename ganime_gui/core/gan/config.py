@@ -38,7 +38,8 @@ from ganime_gui.core.jobs import UserError
 
 @dataclass(frozen=True)
 class ArchSpec:
-    title: str
+    title: str           # short, for a narrow menu
+    summary: str         # what it is, for the menu's tooltip
     loss: str            # "nonsaturating", "hinge" or "wgan-gp"
     d_norm: str          # "batch", "layer" or "spectral"
     g_lr: float
@@ -54,14 +55,19 @@ class ArchSpec:
 
 
 ARCHITECTURES: dict[str, ArchSpec] = {
-    "diffaug": ArchSpec("Data-efficient: DiffAugment + spectral norm + hinge + EMA (default)",
+    "diffaug": ArchSpec("DiffAugment (default)", "Data-efficient default for a few thousand images: "
+                        "DiffAugment, spectral norm, hinge loss, EMA generator",
                         loss="hinge", d_norm="spectral", g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999),
                         augment=True),
-    "dcgan": ArchSpec("DCGAN (the seed's first try)", loss="nonsaturating", d_norm="batch",
+    "dcgan": ArchSpec("DCGAN (the seed's)", "DCGAN, the seed's first try (it saw mode collapse)",
+                      loss="nonsaturating", d_norm="batch",
                       g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999)),
-    "wgan-gp": ArchSpec("WGAN-GP (the seed's 128×128 model)", loss="wgan-gp", d_norm="layer",
+    "wgan-gp": ArchSpec("WGAN-GP (the seed's)", "WGAN-GP, the seed's 128×128 model",
+                        loss="wgan-gp", d_norm="layer",
                         g_lr=1e-4, d_lr=1e-4, betas=(0.0, 0.9), n_critic=5, gp_weight=10.0),
-    "fastgan": ArchSpec("FastGAN: skip-layer excitation + self-supervised D + DiffAugment + EMA",
+    "fastgan": ArchSpec("FastGAN", "FastGAN: skip-layer excitation, a self-supervised discriminator, "
+                        "DiffAugment, EMA; about 3× the cost per image, and it did not beat the "
+                        "default at 64 px on a CPU",
                         loss="hinge", d_norm="spectral", g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999),
                         augment=True, nets="fastgan", recon_weight=1.0, margin_jitter=0.2, cost=3.0),
 }

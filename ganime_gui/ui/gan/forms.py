@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QMenu,
                                QSpinBox, QToolButton)
 
@@ -62,15 +62,18 @@ class SourceBox(QGroupBox):
         form.addRow("", self.mirror_check)
         form.addRow("", export)
 
-    def fill(self, catalog) -> None:
+    def fill(self, catalog, project=None) -> None:
         """List the catalog's selections (kept on the current one when it is still there)."""
         from ganime_gui.core.gan.selection import clean_choices, label_choices, prediction_choices
+        from ganime_gui.core.sorting.funnel import saved_specs
 
         current = self.current()
         items = []
         if catalog is not None:
-            items += [(f"Clean set of {label_set}: {label} ({count})", (CLEAN, label_set, label))
-                      for label_set, label, count in clean_choices(catalog)]  # the funnel's result
+            funnels = saved_specs(project.funnel_path) if project is not None else {}
+            items += [(f"Clean set of {c.label_set}: {c.clean}" + (f", tags {c.tags}" if c.tags else "")
+                       + f" ({c.count})", (CLEAN, c.label_set, c.clean))
+                      for c in clean_choices(catalog, funnels)]  # the funnel's result
             items += [(f"{label_set}: {label} ({count})", (LABEL, label_set, label))
                       for label_set, label, count in label_choices(catalog)]
             items += [(f"Predicted {c.label} by {c.model} ({c.count})", (PREDICTED, c.model, c.label))
@@ -101,9 +104,9 @@ class SourceBox(QGroupBox):
             return self.select(selection)
         return False
 
-    def show_folder(self, folder: Path, count_text: str, catalog) -> None:
+    def show_folder(self, folder: Path, count_text: str, catalog, project=None) -> None:
         self.folder = folder
-        self.fill(catalog)
+        self.fill(catalog, project)
         self.select((FOLDER,))
         self.count.setText(count_text)
         self.count.show()
@@ -125,12 +128,10 @@ class ModelBox(QGroupBox):
         self.arch_combo = narrow_combo()
         for key, arch in ARCHITECTURES.items():
             self.arch_combo.addItem(arch.title, key)
+            self.arch_combo.setItemData(self.arch_combo.count() - 1, arch.summary,
+                                        Qt.ItemDataRole.ToolTipRole)
         self.arch_combo.setCurrentIndex(list(ARCHITECTURES).index(DEFAULT_ARCH))
-        self.arch_combo.setToolTip("DiffAugment + spectral norm + hinge + EMA is the data-efficient "
-                                   "default for a few thousand images; FastGAN (skip-layer excitation, "
-                                   "a self-supervised discriminator) costs about 3× as much per image "
-                                   "and did not beat it at 64 px on a CPU; DCGAN and WGAN-GP are the "
-                                   "seed's")
+        self.arch_combo.setToolTip(ARCHITECTURES[DEFAULT_ARCH].summary)  # set before its item's tip was
         self.batch_spin = spin(2, 1024, 64)
         self.kimg_spin = double(0.1, 100000, 2000, " kimg")
         self.kimg_spin.setToolTip("Stop after this many thousand real images were shown")
