@@ -71,6 +71,11 @@ class Project:
         return self.root / "exports"
 
     @property
+    def funnel_path(self) -> Path:
+        """The funnel as last shown per label set (clean class, tag pre-filter): funnel.json."""
+        return self.root / "funnel.json"
+
+    @property
     def log_path(self) -> Path:
         return self.root / "logs" / "ganime.log"
 

@@ -144,7 +144,7 @@ class GanTab(QWidget):
             self._update_buttons()
 
     def _fill_sources(self) -> None:
-        self.sources.fill(self.context.catalog)
+        self.sources.fill(self.context.catalog, self.context.project)
 
     @property
     def folder(self) -> Path | None:
@@ -161,7 +161,7 @@ class GanTab(QWidget):
             text = f"{len(list_image_files(folder))} images in {folder.name}"
         except UserError as exc:
             text = str(exc)
-        self.sources.show_folder(folder, text, self.context.catalog)
+        self.sources.show_folder(folder, text, self.context.catalog, self.context.project)
 
     def selected_paths(self) -> list[Path]:
         from ganime_gui.core.gan.selection import selected_paths

@@ -593,3 +593,21 @@ def test_the_funnel_scores_again_with_the_quick_model(tab, qtbot):
     f = dialog.refresh()
     assert f.scored == COUNT - 3 and f.model == "learn-as-i-sort-chibi"
     dialog.close()
+
+
+def test_the_funnel_remembers_its_clean_class_and_tag_filter(tab):
+    from ganime_gui.core.sorting.funnel import saved_specs
+
+    key(tab, Qt.Key.Key_2)
+    tab.filters.tag_edit.setText("-multiple_girls")
+    dialog = tab.open_funnel()
+    assert dialog.clean_combo.currentData() == "not_chibi"     # the majority class at first
+    dialog.clean_combo.setCurrentIndex(dialog.clean_combo.findData("chibi"))
+    dialog.close()
+    saved = saved_specs(tab.context.project.funnel_path)["chibi"]
+    assert (saved.clean, saved.tags) == ("chibi", "-multiple_girls")
+    again = tab.open_funnel()                                   # as after a restart: the file
+    try:
+        assert again.clean_combo.currentData() == "chibi"
+    finally:
+        again.close()

@@ -2,11 +2,13 @@
 hand label, by the class a trained classifier predicted, or all of them. Rejected images (any
 label in the ``reject`` set, or a reason other than ``clean`` in the ``reasons`` set) are left
 out of these selections, except that a selection from the ``reasons`` set itself takes what it
-names (training a GAN on the chibi figures is a choice, not a mistake)."""
+names (training a GAN on the chibi figures is a choice, not a mistake). The clean set is the one
+the Sort tab's funnel last showed for that label set and class, tag pre-filter included."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from ganime_gui.core.catalog.labels import REASONS_CLEAN, REASONS_SET  # any other label there rejects
 
@@ -128,10 +130,26 @@ def _is_clean_class(label: str) -> bool:
     return label == "clean" or label.startswith("not_")
 
 
-def clean_choices(catalog) -> list[tuple[str, str, int]]:
-    """(label set, clean class, size) of every non-empty clean set the funnel would keep: the
-    images labelled that class by hand plus the unlabelled ones the newest model predicted it
-    for (the Sort tab's funnel), rejected ones not counted."""
+@dataclass(frozen=True)
+class CleanChoice:
+    label_set: str
+    clean: str        # the class kept
+    count: int
+    tags: str = ""    # the funnel's tag pre-filter, as last shown for this label set and class
+
+
+def _funnel_tags(funnels: Mapping, label_set: str, clean: str) -> str:
+    """The tag pre-filter of the funnel last shown for ``label_set`` with class ``clean`` ("")."""
+    saved = funnels.get(label_set)
+    return saved.tags if saved is not None and saved.clean == clean else ""
+
+
+def clean_choices(catalog, funnels: Mapping | None = None) -> list[CleanChoice]:
+    """Every non-empty clean set the funnel would keep: the images labelled that class by hand
+    plus the unlabelled ones the newest model predicted it for (the Sort tab's funnel), rejected
+    ones not counted. ``funnels``: the saved funnels (``funnel.saved_specs``), whose tag
+    pre-filter applies to their label set and class."""
+    funnels = funnels or {}
     choices = []
     for ls in catalog.label_sets():
         if ls.name == REJECT_SET:
@@ -139,20 +157,25 @@ def clean_choices(catalog) -> list[tuple[str, str, int]]:
         rejected = _rejected(catalog, ls.name)
         for label in ls.classes:
             if _is_clean_class(label):
-                count = sum(1 for p in _clean_set(catalog, ls.name, label) if p not in rejected)
+                tags = _funnel_tags(funnels, ls.name, label)
+                count = sum(1 for p in _clean_set(catalog, ls.name, label, tags) if p not in rejected)
                 if count:
-                    choices.append((ls.name, label, count))
+                    choices.append(CleanChoice(ls.name, label, count, tags))
     return choices
 
 
-def _clean_set(catalog, label_set: str, clean: str) -> list[str]:
+def _clean_set(catalog, label_set: str, clean: str, tags: str) -> list[str]:
     from ganime_gui.core.sorting.funnel import FunnelSpec, clean_set_paths as funnel_clean_set
 
-    return [path for path, _ in funnel_clean_set(catalog, FunnelSpec(label_set, clean))]
+    return [path for path, _ in funnel_clean_set(catalog, FunnelSpec(label_set, clean, tags))]
 
 
 def clean_set_paths(catalog, project, label_set: str, clean: str,
                     exclude_rejected: bool = True) -> list[Path]:
-    """Absolute paths of the funnel's clean set of ``label_set`` (class ``clean``), minus rejected."""
+    """Absolute paths of the funnel's clean set of ``label_set`` (class ``clean``, with the tag
+    pre-filter the project's funnel was last shown with), minus rejected."""
+    from ganime_gui.core.sorting.funnel import saved_specs
+
+    tags = _funnel_tags(saved_specs(project.funnel_path), label_set, clean)
     rejected = _rejected(catalog, label_set) if exclude_rejected else set()
-    return [project.abspath(p) for p in _clean_set(catalog, label_set, clean) if p not in rejected]
+    return [project.abspath(p) for p in _clean_set(catalog, label_set, clean, tags) if p not in rejected]

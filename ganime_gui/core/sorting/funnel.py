@@ -10,14 +10,21 @@ remembered, in the label set ``spot checks``), the person looks at each image on
 presses its label key (Sort tab, Show: *Spot check*), and the share still clean gives the
 precision with a Wilson 95% interval. The sample is of the clean set of that moment: after a
 retrain or more sorting, draw a new one.
+
+The funnel as last shown (its clean class and tag pre-filter, per label set) is saved in the
+project's ``funnel.json``, so the GAN tab's "clean set" is the same set after a restart.
 """
 from __future__ import annotations
 
+import json
+import logging
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from ganime_gui.core.catalog import Catalog
+from ganime_gui.core.fsutil import atomic_write_text
 from ganime_gui.core.jobs import UserError
 
 from .queue import SPOT_SET, QueueSpec, build_queue
@@ -31,6 +38,29 @@ class FunnelSpec:
     label_set: str = "chibi"
     clean: str = "not_chibi"   # the class that belongs in the clean set
     tags: str = ""             # the tag pre-filter, as in the Sort tab ("-chibi -2girls")
+
+
+def saved_specs(path: str | Path) -> dict[str, FunnelSpec]:
+    """The funnel spec last saved for each label set (none when the file is missing or unreadable:
+    it is a convenience, never a reason to refuse a project)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {name: FunnelSpec(name, str(d["clean"]), str(d.get("tags", "")))
+                for name, d in data["label_sets"].items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        logging.getLogger(__name__).warning("ignoring %s: %s", path, exc)
+        return {}
+
+
+def save_spec(path: str | Path, spec: FunnelSpec) -> None:
+    """Remember ``spec`` as its label set's funnel (atomically; the other label sets' stay)."""
+    specs = saved_specs(path)
+    specs[spec.label_set] = spec
+    data = {"label_sets": {name: {k: v for k, v in asdict(s).items() if k != "label_set"}
+                           for name, s in sorted(specs.items())}}
+    atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 @dataclass(frozen=True)

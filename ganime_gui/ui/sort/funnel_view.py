@@ -2,13 +2,15 @@
 estimated precision with its interval, and the spot check that measures it."""
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout)
 
 from ganime_gui.core.jobs import UserError
 from ganime_gui.core.sorting import export_to_folders, majority_label
 from ganime_gui.core.sorting.funnel import (SPOT_SIZE, Funnel, FunnelSpec, clean_set_paths,
-                                            draw_spot_check, funnel)
+                                            draw_spot_check, funnel, save_spec, saved_specs)
 
 
 def precision_text(f: Funnel) -> str:
@@ -28,8 +30,11 @@ class FunnelDialog(QDialog):
         ls = tab.label_set
         for cls in (ls.classes if ls else ()):
             self.clean_combo.addItem(cls, cls)
-        if ls is not None:
-            self.clean_combo.setCurrentIndex(ls.classes.index(majority_label(tab.counts, ls.classes)))
+        if ls is not None:  # the class chosen last time, else the one most images have
+            saved = saved_specs(tab.context.project.funnel_path).get(ls.name)
+            clean = (saved.clean if saved and saved.clean in ls.classes
+                     else majority_label(tab.counts, ls.classes))
+            self.clean_combo.setCurrentIndex(ls.classes.index(clean))
         self.size_spin = QSpinBox(self)
         self.size_spin.setRange(5, 1000)
         self.size_spin.setValue(SPOT_SIZE)
@@ -74,12 +79,21 @@ class FunnelDialog(QDialog):
         except UserError as exc:
             self.precision.setText(str(exc))
             return None
+        self.remember(self.spec())
         tags = self.spec().tags or "none (type one in the Sort tab's tag filter)"
         self.stages.addRow("Tag pre-filter", QLabel(tags))
         for stage, count in f.rows():
             self.stages.addRow(stage, QLabel(count))
         self.precision.setText(precision_text(f))
         return f
+
+    def remember(self, spec: FunnelSpec) -> None:
+        """Save the funnel as shown: the GAN tab's clean set is this one."""
+        try:
+            save_spec(self.tab.context.project.funnel_path, spec)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("could not save the funnel: %s", exc)
+            self.tab.context.status(f"Could not save the funnel's settings ({exc.strerror or exc}).", 8000)
 
     def draw(self) -> None:
         try:

@@ -60,7 +60,7 @@ def test_images_by_predicted_class_leave_out_rejected(tmp_path):
 def test_the_funnels_clean_set_is_a_selection(tmp_path):
     """Hand-labelled not_chibi plus the unlabelled images the model predicted not_chibi, as the
     Sort tab's funnel counts them; rejected ones left out."""
-    from ganime_gui.core.gan.selection import CLEAN, clean_choices, selected_paths
+    from ganime_gui.core.gan.selection import CLEAN, CleanChoice, clean_choices, selected_paths
     from ganime_gui.core.sorting.funnel import FunnelSpec, funnel
 
     project = Project.create(tmp_path / "project")
@@ -76,6 +76,36 @@ def test_the_funnels_clean_set_is_a_selection(tmp_path):
         catalog.set_labels("reject", [ids[6]], "more_than_one")
         stages = funnel(catalog, FunnelSpec("chibi", "not_chibi"))
         assert stages.clean_set == 5                                   # the funnel's own count
-        assert ("chibi", "not_chibi", 4) in clean_choices(catalog)     # minus the rejected one
+        assert CleanChoice("chibi", "not_chibi", 4) in clean_choices(catalog)  # minus the rejected one
         chosen = selected_paths(catalog, project, (CLEAN, "chibi", "not_chibi"))
         assert sorted(p.name for p in chosen) == ["0.png", "1.png", "3.png", "4.png"]
+
+
+def test_the_clean_set_keeps_the_funnels_saved_tag_filter(tmp_path):
+    """The GAN's clean set is the one the funnel last showed: its tag pre-filter is saved in the
+    project (funnel.json) and applies to that label set and class only."""
+    from ganime_gui.core.gan.selection import CLEAN, CleanChoice, clean_choices, selected_paths
+    from ganime_gui.core.sorting.funnel import FunnelSpec, funnel, save_spec, saved_specs
+    from ganime_gui.fakebooru.fixtures import attach_post
+
+    project = Project.create(tmp_path / "project")
+    with project.open_catalog() as catalog:
+        ids = [catalog.add_file(f"images/{i}.png", md5=f"{i:032x}", size=10) for i in range(6)]
+        for i, file_id in enumerate(ids):
+            attach_post(catalog, file_id, 100 + i, ["solo"] if i < 4 else ["multiple_girls"])
+        catalog.set_labels("chibi", ids, "not_chibi")
+        assert saved_specs(project.funnel_path) == {}                  # no file: no saved funnel
+        assert CleanChoice("chibi", "not_chibi", 6) in clean_choices(catalog)
+        spec = FunnelSpec("chibi", "not_chibi", "-multiple_girls")
+        save_spec(project.funnel_path, spec)
+        save_spec(project.funnel_path, FunnelSpec("other", "not_other", "solo"))  # keeps the first
+        funnels = saved_specs(project.funnel_path)
+        assert funnels["chibi"] == spec and set(funnels) == {"chibi", "other"}
+        assert funnel(catalog, spec).clean_set == 4
+        assert CleanChoice("chibi", "not_chibi", 4, "-multiple_girls") in clean_choices(catalog, funnels)
+        chosen = selected_paths(catalog, project, (CLEAN, "chibi", "not_chibi"))
+        assert sorted(p.name for p in chosen) == ["0.png", "1.png", "2.png", "3.png"]
+        # A damaged file is ignored (logged), not a reason to refuse the project.
+        project.funnel_path.write_text("{not json", encoding="utf-8")
+        assert saved_specs(project.funnel_path) == {}
+        assert len(selected_paths(catalog, project, (CLEAN, "chibi", "not_chibi"))) == 6
