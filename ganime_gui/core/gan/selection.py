@@ -144,12 +144,18 @@ def _funnel_tags(funnels: Mapping, label_set: str, clean: str) -> str:
     return saved.tags if saved is not None and saved.clean == clean else ""
 
 
-def clean_choices(catalog, funnels: Mapping | None = None) -> list[CleanChoice]:
+def _saved_funnels(project) -> Mapping:
+    from ganime_gui.core.sorting.funnel import saved_specs
+
+    return saved_specs(project.funnel_path) if project is not None else {}
+
+
+def clean_choices(catalog, project=None) -> list[CleanChoice]:
     """Every non-empty clean set the funnel would keep: the images labelled that class by hand
     plus the unlabelled ones the newest model predicted it for (the Sort tab's funnel), rejected
-    ones not counted. ``funnels``: the saved funnels (``funnel.saved_specs``), whose tag
-    pre-filter applies to their label set and class."""
-    funnels = funnels or {}
+    ones not counted. The tag pre-filter of the ``project``'s saved funnel applies to its label
+    set and class."""
+    funnels = _saved_funnels(project)
     choices = []
     for ls in catalog.label_sets():
         if ls.name == REJECT_SET:
@@ -174,8 +180,6 @@ def clean_set_paths(catalog, project, label_set: str, clean: str,
                     exclude_rejected: bool = True) -> list[Path]:
     """Absolute paths of the funnel's clean set of ``label_set`` (class ``clean``, with the tag
     pre-filter the project's funnel was last shown with), minus rejected."""
-    from ganime_gui.core.sorting.funnel import saved_specs
-
-    tags = _funnel_tags(saved_specs(project.funnel_path), label_set, clean)
+    tags = _funnel_tags(_saved_funnels(project), label_set, clean)
     rejected = _rejected(catalog, label_set) if exclude_rejected else set()
     return [project.abspath(p) for p in _clean_set(catalog, label_set, clean, tags) if p not in rejected]

@@ -65,15 +65,13 @@ class SourceBox(QGroupBox):
     def fill(self, catalog, project=None) -> None:
         """List the catalog's selections (kept on the current one when it is still there)."""
         from ganime_gui.core.gan.selection import clean_choices, label_choices, prediction_choices
-        from ganime_gui.core.sorting.funnel import saved_specs
 
         current = self.current()
         items = []
         if catalog is not None:
-            funnels = saved_specs(project.funnel_path) if project is not None else {}
             items += [(f"Clean set of {c.label_set}: {c.clean}" + (f", tags {c.tags}" if c.tags else "")
                        + f" ({c.count})", (CLEAN, c.label_set, c.clean))
-                      for c in clean_choices(catalog, funnels)]  # the funnel's result
+                      for c in clean_choices(catalog, project)]  # the funnel's result
             items += [(f"{label_set}: {label} ({count})", (LABEL, label_set, label))
                       for label_set, label, count in label_choices(catalog)]
             items += [(f"Predicted {c.label} by {c.model} ({c.count})", (PREDICTED, c.model, c.label))

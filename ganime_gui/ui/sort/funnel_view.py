@@ -25,13 +25,14 @@ class FunnelDialog(QDialog):
     def __init__(self, tab):
         super().__init__(tab)
         self.tab = tab
+        self._remembered: FunnelSpec | None = None  # what funnel.json holds for this label set
         self.setWindowTitle("Funnel and spot checks")
         self.clean_combo = QComboBox(self)
         ls = tab.label_set
         for cls in (ls.classes if ls else ()):
             self.clean_combo.addItem(cls, cls)
         if ls is not None:  # the class chosen last time, else the one most images have
-            saved = saved_specs(tab.context.project.funnel_path).get(ls.name)
+            saved = self._remembered = saved_specs(tab.context.project.funnel_path).get(ls.name)
             clean = (saved.clean if saved and saved.clean in ls.classes
                      else majority_label(tab.counts, ls.classes))
             self.clean_combo.setCurrentIndex(ls.classes.index(clean))
@@ -88,9 +89,12 @@ class FunnelDialog(QDialog):
         return f
 
     def remember(self, spec: FunnelSpec) -> None:
-        """Save the funnel as shown: the GAN tab's clean set is this one."""
+        """Save the funnel as shown (when it changed): the GAN tab's clean set is this one."""
+        if spec == self._remembered:
+            return
         try:
             save_spec(self.tab.context.project.funnel_path, spec)
+            self._remembered = spec
         except OSError as exc:
             logging.getLogger(__name__).warning("could not save the funnel: %s", exc)
             self.tab.context.status(f"Could not save the funnel's settings ({exc.strerror or exc}).", 8000)

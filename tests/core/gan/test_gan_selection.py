@@ -102,7 +102,7 @@ def test_the_clean_set_keeps_the_funnels_saved_tag_filter(tmp_path):
         funnels = saved_specs(project.funnel_path)
         assert funnels["chibi"] == spec and set(funnels) == {"chibi", "other"}
         assert funnel(catalog, spec).clean_set == 4
-        assert CleanChoice("chibi", "not_chibi", 4, "-multiple_girls") in clean_choices(catalog, funnels)
+        assert CleanChoice("chibi", "not_chibi", 4, "-multiple_girls") in clean_choices(catalog, project)
         chosen = selected_paths(catalog, project, (CLEAN, "chibi", "not_chibi"))
         assert sorted(p.name for p in chosen) == ["0.png", "1.png", "2.png", "3.png"]
         # A damaged file is ignored (logged), not a reason to refuse the project.
