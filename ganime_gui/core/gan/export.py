@@ -56,6 +56,7 @@ def export_generator(run_dir: str | Path, dest: str | Path, checkpoint: str | Pa
     trainer = trainer or load_generator(run_dir, checkpoint)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with temp_path(dest.parent, prefix=f".{dest.stem}.", suffix=".keras") as tmp:  # Keras wants the suffix
+        trainer.refresh_ema_statistics()
         trainer.G_ema.save(tmp)
         commit(tmp, dest)
     atomic_write_text(sidecar_path(dest), json.dumps(generator_info(trainer, run_dir), indent=1))

@@ -187,7 +187,7 @@ def build_fastgan_models(config: GanConfig, replicas: int = 1):
     sync = replicas > 1
     generator = build_fastgan_generator(config, synchronized=sync)
     disc = build_fastgan_discriminator(config)
-    ema = build_fastgan_generator(config, name="generator_ema", synchronized=sync)
+    ema = build_fastgan_generator(config, name="generator_ema")
     copy_weights(ema, generator)
     return generator, disc.logits, ema, disc.with_recon
 

@@ -151,10 +151,11 @@ def build_models(config: GanConfig, replicas: int = 1):
     """(generator, discriminator, ema_generator, None) for the DCGAN-shaped networks; the EMA copy
     starts equal to the generator. (``fastgan.build_fastgan_models`` gives FastGAN's, with its
     reconstruction model in the last place.) With several ``replicas`` batch norm is synchronised
-    over them."""
+    over them, except the EMA copy's: it is never trained, and its statistics are recomputed
+    outside the replicas (``GanModel.refresh_ema_statistics``)."""
     sync = replicas > 1
     generator = build_generator(config, synchronized=sync)
     discriminator = build_discriminator(config, synchronized=sync)
-    ema = build_generator(config, name="generator_ema", synchronized=sync)
+    ema = build_generator(config, name="generator_ema")
     copy_weights(ema, generator)
     return generator, discriminator, ema, None

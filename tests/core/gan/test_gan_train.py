@@ -210,3 +210,25 @@ def test_a_failing_feature_network_does_not_stop_training_and_swd_goes_on(make_c
     scored = [r for r in log if r.get("event") == "metric"]
     assert [r["kimg"] for r in scored] == [0.016, 0.032]
     assert all(r["kid"] is None and r["swd"] > 0 and "no network" in r["swd_label"] for r in scored)
+
+
+@pytest.mark.parametrize("arch", ["diffaug", "fastgan"])
+def test_ema_generator_draws_with_its_own_batch_norm_statistics(arch, make_config, prepared_npy, tmp_path):
+    """Standing statistics: G_ema's batch-norm means and variances are those of its own activations
+    on the standing latents, not G's (whose weights differ from the average)."""
+    import keras
+
+    from ganime_gui.core.gan.step import batch_norm_layers
+
+    trainer = GanTrainer(make_config(arch=arch, total_kimg=0.024), prepared_npy, tmp_path / "run")
+    trainer.run()
+    model = trainer.model
+    trainer.generate(model.preview_z.numpy()[:2])
+    norms = batch_norm_layers(model.G_ema)
+    assert norms and len(norms) == len(batch_norm_layers(model.G))
+    inputs = keras.Model(model.G_ema.inputs, [layer.input for layer in norms])(model.standing_z, training=True)
+    for layer, x, own in zip(norms, inputs, batch_norm_layers(model.G)):
+        axes = tuple(range(len(x.shape) - 1))
+        np.testing.assert_allclose(layer.moving_mean.numpy(), np.mean(x, axis=axes), rtol=1e-3, atol=1e-4)
+        np.testing.assert_allclose(layer.moving_variance.numpy(), np.var(x, axis=axes), rtol=1e-3, atol=1e-4)
+        assert not np.allclose(layer.moving_mean.numpy(), own.moving_mean.numpy(), rtol=1e-3, atol=1e-4)
