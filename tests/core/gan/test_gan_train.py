@@ -226,7 +226,8 @@ def test_ema_generator_draws_with_its_own_batch_norm_statistics(arch, make_confi
     trainer.generate(model.preview_z.numpy()[:2])
     norms = batch_norm_layers(model.G_ema)
     assert norms and len(norms) == len(batch_norm_layers(model.G))
-    inputs = keras.Model(model.G_ema.inputs, [layer.input for layer in norms])(model.standing_z, training=True)
+    probe = keras.Model(model.G_ema.inputs, [layer.input for layer in norms])
+    inputs = probe(model.standing_z, training=True)
     for layer, x, own in zip(norms, inputs, batch_norm_layers(model.G)):
         axes = tuple(range(len(x.shape) - 1))
         np.testing.assert_allclose(layer.moving_mean.numpy(), np.mean(x, axis=axes), rtol=1e-3, atol=1e-4)
