@@ -36,10 +36,10 @@ def g_loss_per_example(tf, loss: str, fake_logits):
     return -fake_logits  # hinge and wgan: the generator raises D's score
 
 
-def standing_count(resolution: int) -> int:
-    """Latents for the EMA generator's standing statistics: 1 024 at 64 px, fewer at higher
-    resolutions (one pass holds all their activations), never under 256."""
-    return max(256, min(1024, 1024 * 64 * 64 // resolution ** 2))
+# Latents for the EMA generator's standing statistics. 256 gave the same SWD as 1 024 (168.6 vs
+# 168.7 at 10 kimg) at a quarter of the cost on a 2-core CPU: 0.5 s, one training step, against
+# 2.2 s. It is paid at every preview, and the early previews come every 8 steps.
+STANDING_LATENTS = 256
 
 
 def batch_norm_layers(model) -> list:
@@ -89,7 +89,7 @@ def build_gan_model(config: GanConfig, strategy=None):
             for layer in batch_norm_layers(self.G_ema):
                 layer.momentum = 0.0
             standing = np.random.default_rng([config.seed, 2]).standard_normal(
-                (standing_count(config.resolution), config.latent_dim))
+                (STANDING_LATENTS, config.latent_dim))
             self.standing_z = tf.constant(standing.astype(np.float32))
             self._standing_fn = tf.function(lambda z: self.G_ema(z, training=True))
             self._standing_step = -1
