@@ -36,6 +36,7 @@ class CheckpointStore:
         if final.is_dir():
             self.last = final
             return final
+        self.model.refresh_ema_statistics()  # the statistics the saved EMA generator draws with
         tmp = root / f".tmp-ckpt-{step:09d}-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)

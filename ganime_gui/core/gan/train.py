@@ -316,7 +316,6 @@ class GanTrainer:
         """Write a checkpoint atomically (temporary folder, then rename); keep the last few."""
         self.build()
         fresh = not (self.run_dir / runs.CHECKPOINTS_DIR / f"ckpt-{self.step:09d}").is_dir()
-        self.model.refresh_ema_statistics()  # what the checkpoint's generator draws with
         path = self.checkpoints.save(self.ada.state())
         if fresh and hasattr(self, "log"):
             self.log.write(event="checkpoint", step=self.step, kimg=self.kimg, path=path.name)
