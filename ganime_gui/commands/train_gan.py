@@ -36,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent", type=int, default=None, help="latent size (default: the preset's, 128)")
     parser.add_argument("--channels", type=int, default=None,
                         help="base channel width (default: the preset's)")
-    parser.add_argument("--mirror", action="store_true",
-                        help="random left-right flips of the training images")
+    parser.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
+                        help="random left-right flips of the training images (default on)")
     parser.add_argument("--augment-target", type=float, default=None,
                         help="adapt the DiffAugment strength to this overfitting target (ADA; e.g. 0.6)")
     parser.add_argument("--preview-every", type=float, default=None, metavar="KIMG",

@@ -110,6 +110,8 @@ def test_preview_shows_reals_then_updating_samples(tab, qtbot, monkeypatch):
     assert tab.current_grid_path().name == "reals.png"
     run = tab.context.catalog.runs("gan")[0]
     assert run.state == "finished"
+    assert tab.mirror_check.isChecked()  # flips are on unless the user turns them off
+    assert runs.read_run_config(tab.run_dir).mirror is True
 
 
 def test_pause_resume_then_stop_leaves_a_checkpoint_that_opens_and_continues(tab, qtbot):

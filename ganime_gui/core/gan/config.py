@@ -11,7 +11,8 @@ Four architectures:
 * ``diffaug`` (the default, for 2k-10k images at 64×64): the same DCGAN generator, a discriminator
   with spectral normalisation on every layer (Miyato et al. 2018) and the hinge loss (Lim & Ye
   2017; SNGAN/BigGAN), trained 1:1 with Adam(2e-4, betas 0.5, 0.999) - SNGAN's setting for one
-  D step per G step. DiffAugment colour + translation + cutout on every D input (Zhao et al. 2020)
+  D step per G step. The discriminator has ProGAN's minibatch-stddev layer before its last conv
+  (Karras et al. 2018), which makes a generator that covers too little of the set easy to spot. DiffAugment colour + translation + cutout on every D input (Zhao et al. 2020)
   is what makes a few thousand images enough: without it the discriminator memorises the set and
   FID climbs after a few hundred kimg (Karras et al. 2020 show the same at 2k-10k images). It is
   applied at full strength p = 1 as in the DiffAugment paper; set ``augment_target`` (e.g. 0.6)
@@ -52,13 +53,14 @@ class ArchSpec:
     recon_weight: float = 0.0  # D's self-supervised reconstruction loss on reals (fastgan)
     margin_jitter: float = 0.0  # hinge margins drawn from U(1 - jitter, 1) instead of 1 (fastgan)
     cost: float = 1.0          # training time per image relative to diffaug's (presets' rough ETA)
+    minibatch_std: bool = False  # D has ProGAN's minibatch-stddev layer (group: GanConfig.minibatch_std)
 
 
 ARCHITECTURES: dict[str, ArchSpec] = {
     "diffaug": ArchSpec("DiffAugment (default)", "Data-efficient default for a few thousand images: "
                         "DiffAugment, spectral norm, hinge loss, EMA generator",
                         loss="hinge", d_norm="spectral", g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999),
-                        augment=True),
+                        augment=True, minibatch_std=True),
     "dcgan": ArchSpec("DCGAN (the seed's)", "DCGAN, the seed's first try (it saw mode collapse)",
                       loss="nonsaturating", d_norm="batch",
                       g_lr=2e-4, d_lr=2e-4, betas=(0.5, 0.999)),
@@ -85,11 +87,12 @@ class GanConfig:
     batch_size: int = 64
     total_kimg: float = 5000.0    # stop after this many thousand real images (0: run until stopped)
     seed: int = 0
-    mirror: bool = False          # random left-right flips of the training images
+    mirror: bool = True           # random left-right flips of the training images (run.json keeps each run's)
     g_lr: float | None = None     # None: the architecture's value
     d_lr: float | None = None
     ema_kimg: float = 10.0        # EMA generator half-life in kimg
     ema_rampup: float = 0.05      # early on the half-life is at most this fraction of images shown
+    minibatch_std: int = 4        # D's minibatch-stddev group size (0: none; runs made before it: 0)
     augment_p: float = 1.0        # DiffAugment strength when fixed (archs with augment=True)
     augment_target: float | None = None  # ADA: adapt p so E[sign(D(real))] stays near this
     augment_speed_kimg: float = 500.0    # ADA: kimg for p to go from 0 to 1
@@ -137,6 +140,7 @@ class GanConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "GanConfig":
         known = {f.name for f in dataclasses.fields(cls)}
+        d = {"minibatch_std": 0, **d}  # a run saved before the layer existed has none
         return cls(**{k: v for k, v in d.items() if k in known})
 
 

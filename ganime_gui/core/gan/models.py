@@ -110,6 +110,32 @@ def leaky_relu(slope: float):
     return leaky
 
 
+def minibatch_stddev_layer(group_size: int):
+    """ProGAN's minibatch standard deviation (Karras et al. 2018): one feature map holding how much
+    the images of a small group differ, so the discriminator can tell a collapsed generator's
+    batch (too alike) from a real one, and the generator is pushed to cover more of the set."""
+    import keras
+    import tensorflow as tf
+
+    class MinibatchStdDev(keras.layers.Layer):
+        def call(self, x):
+            shape = tf.shape(x)
+            n, h, w = shape[0], shape[1], shape[2]
+            group = tf.minimum(group_size, n)
+            # groups of `group` images (n must divide: batch sizes here are multiples of 4; else 1)
+            group = tf.where(n % group == 0, group, 1)
+            y = tf.reshape(x, [group, -1, h, w, x.shape[-1]])
+            y = tf.sqrt(tf.reduce_mean(tf.square(y - tf.reduce_mean(y, axis=0)), axis=0) + 1e-8)
+            y = tf.reduce_mean(y, axis=[1, 2, 3], keepdims=True)  # one number per group
+            y = tf.reshape(tf.tile(y, [group, h, w, 1]), [n, h, w, 1])  # a static last dimension
+            return tf.concat([x, tf.cast(y, x.dtype)], axis=-1)
+
+        def compute_output_shape(self, input_shape):
+            return (*input_shape[:-1], input_shape[-1] + 1)
+
+    return MinibatchStdDev(name="minibatch_stddev")
+
+
 def build_discriminator(config: GanConfig, name: str = "discriminator", synchronized: bool = False):
     import_tensorflow()
     import keras
@@ -123,6 +149,9 @@ def build_discriminator(config: GanConfig, name: str = "discriminator", synchron
     model = keras.Sequential(name=name)
     model.add(keras.Input((config.resolution, config.resolution, 3)))
     for i, c in enumerate(chans):
+        if i == len(chans) - 1 and config.spec.minibatch_std and config.minibatch_std:
+            # before the last conv, as ProGAN: it can then use the spread with the features
+            model.add(minibatch_stddev_layer(config.minibatch_std))
         if spectral is not None:
             model.add(spectral(c, kernel_size=4, strides=2))
         else:

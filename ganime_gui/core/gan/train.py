@@ -51,7 +51,8 @@ class TrainResult:
 
 def resume_config(run_dir: str | Path, **overrides) -> GanConfig:
     """The saved config of a run, with schedule settings (e.g. ``total_kimg``) replaced."""
-    structural = {"arch", "resolution", "latent_dim", "base_channels", "max_channels", "batch_size"}
+    structural = {"arch", "resolution", "latent_dim", "base_channels", "max_channels", "batch_size",
+                  "minibatch_std"}
     config = runs.read_run_config(run_dir)
     d = config.to_dict()
     for key, value in overrides.items():

@@ -26,6 +26,7 @@ def test_headless_training_from_a_folder_then_resume(image_folder, tmp_path, cap
     assert runs.checkpoint_state(runs.latest_checkpoint(out))["step"] == 3
     info = json.loads((out / "run.json").read_text())
     assert info["config"]["resolution"] == 32 and info["data"].endswith(".npy")
+    assert info["config"]["mirror"] is True and info["config"]["minibatch_std"] == 4  # the defaults
     assert "Finished" in capsys.readouterr().out
 
     rc = cli.main(["train-gan", "--out", str(out), "--resume", "--steps", "5"])
@@ -40,7 +41,8 @@ def test_headless_exit_codes_say_how_it_ended(tmp_path, capsys):
     poisoned = tmp_path / "nan.npy"
     np.save(poisoned, np.full((8, 32, 32, 3), np.nan, np.float32))
     assert cli.main(["train-gan", "--data", str(poisoned), "--steps", "2", "--out", str(tmp_path / "b"),
-                     *TINY]) == EXIT_DIVERGED
+                     "--no-mirror", *TINY]) == EXIT_DIVERGED
+    assert runs.read_run_config(tmp_path / "b").mirror is False
     assert "diverged" in capsys.readouterr().err
 
 
