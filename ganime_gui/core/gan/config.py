@@ -10,14 +10,15 @@ Four architectures:
   penalty 10, five critic steps per generator step, Adam(1e-4, betas 0, 0.9).
 * ``diffaug`` (the default, for 2k-10k images at 64×64): the same DCGAN generator, a discriminator
   with spectral normalisation on every layer (Miyato et al. 2018) and the hinge loss (Lim & Ye
-  2017; SNGAN/BigGAN), trained 1:1 with Adam(2e-4, betas 0.5, 0.999) - SNGAN's setting for one
-  D step per G step. The discriminator has ProGAN's minibatch-stddev layer before its last conv
-  (Karras et al. 2018), which makes a generator that covers too little of the set easy to spot. DiffAugment colour + translation + cutout on every D input (Zhao et al. 2020)
-  is what makes a few thousand images enough: without it the discriminator memorises the set and
-  FID climbs after a few hundred kimg (Karras et al. 2020 show the same at 2k-10k images). It is
-  applied at full strength p = 1 as in the DiffAugment paper; set ``augment_target`` (e.g. 0.6)
-  to let ADA's overfitting heuristic adapt p instead. Samples come from an exponential moving
-  average of the generator's weights (Yazici et al. 2019), half-life 10 kimg as StyleGAN2-ADA.
+  2017; SNGAN/BigGAN), trained 1:1 with Adam(2e-4, betas 0.5, 0.999) - SNGAN's setting for one D
+  step per G step. The discriminator has ProGAN's minibatch-stddev layer before its last conv
+  (Karras et al. 2018), which makes a generator that covers too little of the set easy to spot.
+  DiffAugment colour + translation + cutout on every D input (Zhao et al. 2020) is what makes a
+  few thousand images enough: without it the discriminator memorises the set and FID climbs after
+  a few hundred kimg (Karras et al. 2020 show the same at 2k-10k images). It is applied at full
+  strength p = 1 as in the DiffAugment paper; set ``augment_target`` (e.g. 0.6) to let ADA's
+  overfitting heuristic adapt p instead. Samples come from an exponential moving average of the
+  generator's weights (Yazici et al. 2019), half-life 10 kimg as StyleGAN2-ADA.
 
 * ``fastgan``: Liu et al. 2021 (FastGAN) scaled to 64×64 (``fastgan.py``): a generator of
   up-sampling + conv + GLU stages with skip-layer excitation, a discriminator of residual
