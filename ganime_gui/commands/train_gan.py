@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent", type=int, default=None, help="latent size (default: the preset's, 128)")
     parser.add_argument("--channels", type=int, default=None,
                         help="base channel width (default: the preset's)")
-    parser.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
+    parser.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=GanConfig.mirror,
                         help="random left-right flips of the training images (default on)")
     parser.add_argument("--augment-target", type=float, default=None,
                         help="adapt the DiffAugment strength to this overfitting target (ADA; e.g. 0.6)")

@@ -47,7 +47,7 @@ class SourceBox(QGroupBox):
         for r in RESOLUTIONS:
             self.res_combo.addItem(f"{r} × {r}", r)
         self.mirror_check = QCheckBox("Random left-right flips")
-        self.mirror_check.setChecked(True)  # doubles a small set; off for sets where sides matter
+        self.mirror_check.setChecked(GanConfig.mirror)  # doubles a small set; off where sides matter
         self.mirror_check.setToolTip("Shows each training image mirrored half of the time: twice the "
                                      "poses from the same images. Turn off if left and right matter "
                                      "(text, one-sided designs).")
